@@ -1,0 +1,199 @@
+/* file.c - bounded reads, complete writes, atomic replacement. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vouch/file.h"
+
+int
+vouch_open_read_nofollow(const char *path, int *fd, vouch_err *err)
+{
+	int f = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+
+	if (f < 0) {
+		if (errno == ELOOP)
+			return vouch_err_set(err, VOUCH_EINPUT, "'%s': is a symbolic link, refusing to follow it", path);
+		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", path);
+	}
+	*fd = f;
+	return VOUCH_OK;
+}
+
+int
+vouch_read_fd(int fd, const char *name, size_t max, vouch_buf *out, vouch_err *err)
+{
+	size_t start = out->len;
+
+	for (;;) {
+		ssize_t n;
+		size_t room;
+		int rc = vouch_buf_reserve(out, 65536, NULL);
+
+		if (rc != VOUCH_OK) {
+			/* Near the buffer's own bound: read what still fits. */
+			rc = vouch_buf_reserve(out, 1, err);
+			if (rc != VOUCH_OK)
+				return rc;
+		}
+		room = out->cap - out->len - 1;
+		if (out->len - start + room > max + 1)
+			room = max + 1 - (out->len - start);
+		n = read(fd, out->data + out->len, room);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return vouch_err_sys(err, VOUCH_EIO, "cannot read '%s'", name);
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+		if (out->len - start > max)
+			return vouch_err_set(err, VOUCH_ELIMIT, "'%s': larger than the limit of %zu bytes",
+			    name, max);
+	}
+	return VOUCH_OK;
+}
+
+int
+vouch_read_file(const char *path, size_t max, vouch_buf *out, vouch_err *err)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (strcmp(path, "-") == 0)
+		return vouch_read_fd(STDIN_FILENO, "<stdin>", max, out, err);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", path);
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return vouch_err_set(err, VOUCH_EINPUT, "'%s': is a directory", path);
+	}
+	rc = vouch_read_fd(fd, path, max, out, err);
+	close(fd);
+	return rc;
+}
+
+int
+vouch_write_all(int fd, const void *data, size_t n, const char *name, vouch_err *err)
+{
+	const unsigned char *p = data;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return vouch_err_sys(err, VOUCH_EIO, "cannot write '%s'", name);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return VOUCH_OK;
+}
+
+/* Split path into its directory (for fsync); returns a malloc'd string. */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *d;
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	d = strndup(path, (size_t)(slash - path));
+	return d;
+}
+
+int
+vouch_fsync_dir(const char *path, int is_dir, vouch_err *err)
+{
+	char *dir = is_dir ? strdup(path) : dir_of(path);
+	int fd, rc = VOUCH_OK;
+
+	if (dir == NULL)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		rc = vouch_err_sys(err, VOUCH_EIO, "cannot open directory '%s'", dir);
+	else if (fsync(fd) != 0 && errno != EINVAL)
+		rc = vouch_err_sys(err, VOUCH_EIO, "cannot sync directory '%s'", dir);
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+static int
+write_and_sync(int fd, const void *data, size_t n, const char *name, vouch_err *err)
+{
+	int rc = vouch_write_all(fd, data, n, name, err);
+
+	if (rc == VOUCH_OK && fsync(fd) != 0)
+		rc = vouch_err_sys(err, VOUCH_EIO, "cannot sync '%s'", name);
+	return rc;
+}
+
+int
+vouch_write_file_atomic(const char *path, const void *data, size_t n, mode_t mode,
+                        vouch_err *err)
+{
+	char tmp[PATH_MAX];
+	int fd, rc, len;
+
+	len = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+	if (len < 0 || (size_t)len >= sizeof(tmp))
+		return vouch_err_set(err, VOUCH_EINPUT, "path too long: '%s'", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return vouch_err_sys(err, VOUCH_EIO, "cannot create a temporary file for '%s'", path);
+	rc = write_and_sync(fd, data, n, tmp, err);
+	if (rc == VOUCH_OK && fchmod(fd, mode) != 0)
+		rc = vouch_err_sys(err, VOUCH_EIO, "cannot set the mode of '%s'", tmp);
+	if (close(fd) != 0 && rc == VOUCH_OK)
+		rc = vouch_err_sys(err, VOUCH_EIO, "cannot close '%s'", tmp);
+	if (rc == VOUCH_OK && rename(tmp, path) != 0)
+		rc = vouch_err_sys(err, VOUCH_EIO, "cannot rename '%s' to '%s'", tmp, path);
+	if (rc != VOUCH_OK) {
+		unlink(tmp);
+		return rc;
+	}
+	return vouch_fsync_dir(path, 0, err);
+}
+
+int
+vouch_write_file_excl(const char *path, const void *data, size_t n, mode_t mode,
+                      vouch_err *err)
+{
+	int fd, rc;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return vouch_err_set(err, VOUCH_EEXIST, "'%s' already exists, refusing to overwrite it", path);
+		return vouch_err_sys(err, VOUCH_EIO, "cannot create '%s'", path);
+	}
+	/* The umask may have narrowed mode; for keys we want exactly mode. */
+	rc = fchmod(fd, mode) == 0 ? VOUCH_OK
+	    : vouch_err_sys(err, VOUCH_EIO, "cannot set the mode of '%s'", path);
+	if (rc == VOUCH_OK)
+		rc = write_and_sync(fd, data, n, path, err);
+	if (close(fd) != 0 && rc == VOUCH_OK)
+		rc = vouch_err_sys(err, VOUCH_EIO, "cannot close '%s'", path);
+	if (rc != VOUCH_OK) {
+		unlink(path);
+		return rc;
+	}
+	return vouch_fsync_dir(path, 0, err);
+}

@@ -1,0 +1,21 @@
+/* vouch/vouch.h - the whole public interface of libvouch.
+ *
+ * Conventions for every module:
+ * - Functions that can fail return an int status (enum vouch_status, 0 is
+ *   success) and take a vouch_err * last; it may be NULL.
+ * - Objects are opaque with vouch_<object>_new / vouch_<object>_free pairs;
+ *   *_free(NULL) is a no-op.  Output parameters are owned by the caller
+ *   unless a header says otherwise.
+ * - The library never prints and never exits.
+ */
+#ifndef VOUCH_VOUCH_H
+#define VOUCH_VOUCH_H
+
+#include "error.h"
+#include "buf.h"
+#include "codec.h"
+#include "file.h"
+#include "json.h"
+#include "digest.h"
+
+#endif

@@ -1,0 +1,66 @@
+# lib.sh - sourced by the shell tests.  Gives each test a scratch directory,
+# helpers that assert exit status and output, and a pass/fail count.
+set -eu
+LC_ALL=C
+export LC_ALL
+: "${VOUCH_BIN:?run the shell tests through make check}"
+: "${VOUCH_SRCDIR:?run the shell tests through make check}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/vouch-sh.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+passed=0
+failed=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failed=$((failed + 1))
+}
+ok() {
+	passed=$((passed + 1))
+}
+
+# expect_status N cmd...  runs cmd with stdout to $T/out, stderr to $T/err
+expect_status() {
+	want=$1
+	shift
+	set +e
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	set -e
+	if [ "$got" -ne "$want" ]; then
+		fail "expected exit $want, got $got: $*"
+		sed 's/^/  stderr: /' "$T/err" | head -n 5 >&2
+		return 0
+	fi
+	ok
+}
+
+# expect_file_eq EXPECTED_FILE ACTUAL_FILE label
+expect_same() {
+	if diff -u "$1" "$2" >"$T/diff"; then
+		ok
+	else
+		fail "$3"
+		head -n 20 "$T/diff" >&2
+	fi
+}
+
+# expect_grep PATTERN FILE label
+expect_grep() {
+	if grep -q -- "$1" "$2"; then
+		ok
+	else
+		fail "$3: '$1' not found in $(basename "$2")"
+		head -n 5 "$2" >&2
+	fi
+}
+
+expect_lines() {
+	n=$(wc -l <"$2" | tr -d ' ')
+	if [ "$n" -eq "$1" ]; then ok; else fail "$3: $n lines, expected $1"; fi
+}
+
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}

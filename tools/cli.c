@@ -1,0 +1,150 @@
+/* cli.c - the command-line conventions every tool shares. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char *progname = "vouch";
+static const char *usage = "";
+
+void
+cli_init(const char *argv0, const char *usage_text)
+{
+	const char *slash;
+
+	if (argv0 != NULL && *argv0 != '\0') {
+		slash = strrchr(argv0, '/');
+		progname = slash != NULL ? slash + 1 : argv0;
+		/* libtool wrappers run the real binary as lt-NAME */
+		if (strncmp(progname, "lt-", 3) == 0)
+			progname += 3;
+	}
+	usage = usage_text != NULL ? usage_text : "";
+}
+
+const char *
+cli_progname(void)
+{
+	return progname;
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+cli_warn_err(const vouch_err *err)
+{
+	cli_warn("%s", vouch_err_msg(err));
+}
+
+void
+cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(usage, stderr);
+	exit(CLI_EXIT_TROUBLE);
+}
+
+void
+cli_help(void)
+{
+	fputs(usage, stdout);
+	exit(cli_finish(CLI_EXIT_OK));
+}
+
+void
+cli_version(void)
+{
+	printf("%s (vouch) %s\n", progname, PACKAGE_VERSION);
+	exit(cli_finish(CLI_EXIT_OK));
+}
+
+int
+cli_finish(int status)
+{
+	int bad = 0;
+
+	if (fflush(stdout) != 0 || ferror(stdout))
+		bad = errno != 0 ? errno : EIO;
+	if (fclose(stdout) != 0 && bad == 0)
+		bad = errno != 0 ? errno : EIO;
+	if (bad != 0) {
+		cli_warn("error writing to standard output: %s", strerror(bad));
+		return CLI_EXIT_TROUBLE;
+	}
+	return status;
+}
+
+int
+cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cli_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return -1;
+	}
+	if (*end == 'i' && shift != 0)
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || (shift != 0 && v > (~0ULL >> shift)))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+int
+cli_progress_wanted(int forced)
+{
+	return forced || isatty(STDERR_FILENO);
+}

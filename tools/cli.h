@@ -1,0 +1,48 @@
+/* cli.h - conventions shared by every vouch-* tool (not part of libvouch).
+ *
+ * The library never prints; these helpers are where the tools turn library
+ * statuses into messages and exit codes: 0 success, 1 negative, 2 trouble.
+ */
+#ifndef VOUCH_CLI_H
+#define VOUCH_CLI_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vouch/error.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_NEGATIVE 1
+#define CLI_EXIT_TROUBLE 2
+
+/* Set the program name used in messages (basename of argv[0] unless name). */
+void cli_init(const char *argv0, const char *usage_text);
+const char *cli_progname(void);
+
+/* "prog: message" on stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: <err message>" on stderr. */
+void cli_warn_err(const vouch_err *err);
+
+/* Misuse: "prog: reason" then the usage on stderr, exit 2. */
+_Noreturn void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --help: usage on stdout, exit 0 (after checking stdout). */
+_Noreturn void cli_help(void);
+/* --version: "prog (vouch) X.Y.Z" on stdout, exit 0. */
+_Noreturn void cli_version(void);
+
+/* Flush and close stdout; a write error turns status into 2 with a message.
+ * Every tool returns through this. */
+int cli_finish(int status);
+
+/* Parse a byte size: decimal with optional K, M, G, T suffix (powers of
+ * 1024).  Returns 0 on success. */
+int cli_parse_size(const char *s, uint64_t *out);
+/* Parse a non-negative decimal integer in [min, max]. */
+int cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* True when progress lines should go to stderr: a terminal, or forced. */
+int cli_progress_wanted(int forced);
+
+#endif
