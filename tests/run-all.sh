@@ -1,0 +1,44 @@
+#!/bin/sh
+# The full test suite, as CI runs it:
+#   1. a warning-free build (-Werror) and `make check`,
+#   2. `make distcheck` (tarball builds, VPATH, install/uninstall),
+#   3. the same `make check` under AddressSanitizer + UBSan.
+# Builds happen in build/ under the source tree; missing Debian packages are
+# installed first when run as root.
+#   tests/run-all.sh [--quick]     (--quick: step 1 only)
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+quick=no
+[ "${1:-}" = "--quick" ] && quick=yes
+jobs=$(nproc 2>/dev/null || echo 2)
+
+"$src/.ci/install-deps"
+cd "$src"
+[ -x configure ] || autoreconf -fi >/dev/null
+
+run_check() { # name, configure args...
+	name=$1
+	shift
+	echo "== $name: configure $*"
+	mkdir -p "$src/build/$name"
+	cd "$src/build/$name"
+	"$src/configure" -q "$@"
+	make -j"$jobs" >/dev/null
+	if ! make -j"$jobs" check; then
+		for f in $(grep -l -E '^(FAIL|ERROR)' $(find . -name '*.trs') 2>/dev/null); do
+			echo "---- ${f%.trs}.log"
+			tail -n 60 "${f%.trs}.log"
+		done
+		exit 1
+	fi
+	cd "$src"
+}
+
+run_check check --enable-werror
+[ "$quick" = yes ] && exit 0
+echo "== distcheck"
+(cd "$src/build/check" && make -j"$jobs" distcheck >/dev/null)
+echo "distcheck passed"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	run_check sanitize --enable-asan --enable-ubsan
+echo "all test passes completed"
