@@ -9,6 +9,17 @@
  *   ECDSA P-256  over SHA-256(message), ASN.1 DER encoded.  Verification also
  *                accepts the raw 64-byte r||s form.
  * keyid: lowercase hex SHA-256 of the DER SubjectPublicKeyInfo.
+ *
+ * Threads: a vouch_key is immutable after it is made.  Every function taking
+ * a const vouch_key * (sign, verify, keyid, encoders) may run on one key from
+ * several threads at once; the key caches one signing and one verifying
+ * context internally and hands them out with atomic operations, so repeated
+ * calls in one thread cost no allocation or parsing.  vouch_key_free() must
+ * not race with any other use.
+ *
+ * Ownership: *_free(NULL) is a no-op; a vouch_key ** output belongs to the
+ * caller (vouch_key_free) and is NULL on failure.  Buffers that received
+ * private key PEM should be released with vouch_buf_free_secret().
  */
 #ifndef VOUCH_KEY_H
 #define VOUCH_KEY_H
@@ -41,7 +52,15 @@ int vouch_key_from_ed25519_public(const uint8_t pub[32], vouch_key **out, vouch_
 
 /* Load PEM: a PKCS#8 private key ("PRIVATE KEY" or "ENCRYPTED PRIVATE
  * KEY"; pass = NULL for unencrypted) or an SPKI public key ("PUBLIC
- * KEY").  Key types other than Ed25519 and P-256 are refused. */
+ * KEY").  Key types other than Ed25519 and P-256 are refused.
+ * Details: one PEM block only (white space may follow it); more than
+ * VOUCH_PEM_MAX bytes is VOUCH_ELIMIT; legacy "EC PRIVATE KEY" / "Proc-Type"
+ * PEM, explicit EC curve parameters and private keys that do not match the
+ * public key they carry are refused (VOUCH_EINPUT).  Encrypted keys must use
+ * PBES2 with PBKDF2 (at most 10^7 iterations) or scrypt; a missing
+ * passphrase is VOUCH_EUSAGE, a wrong one VOUCH_EINPUT ("wrong
+ * passphrase").  EC keys are held with an uncompressed point, so the keyid
+ * of a compressed-point SPKI is that of its uncompressed form. */
 int vouch_key_load_pem(const char *pem, size_t len, const char *pass, size_t passlen,
                        vouch_key **out, vouch_err *err);
 /* Same from a file (at most VOUCH_PEM_MAX bytes). */
@@ -74,6 +93,26 @@ int vouch_key_sign(const vouch_key *key, const void *msg, size_t n, vouch_buf *s
  * not (err then says why), another status on failure. */
 int vouch_key_verify(const vouch_key *key, const void *msg, size_t n, const uint8_t *sig,
                      size_t siglen, vouch_err *err);
+
+/* ---- additions (key files and passphrases for the tools) ---- */
+
+#define VOUCH_PASS_MAX 4096      /* longest passphrase accepted, in bytes */
+
+/* Write prefix.key (PKCS#8 PEM, mode 0600, encrypted when pass is non-NULL)
+ * and prefix.pub (SPKI PEM, mode 0644), each with O_EXCL|O_NOFOLLOW.  Both
+ * paths are checked first: when either exists (a symlink too, even a
+ * dangling one) nothing is written and VOUCH_EEXIST is returned.  Should the
+ * second write still fail, the first file is removed again. */
+int vouch_key_write_files(const vouch_key *key, const char *prefix, const char *pass,
+                          size_t passlen, vouch_err *err);
+
+/* Read a passphrase from fd (until end of file) or from a file ("-" is
+ * stdin), strip one trailing newline and append it to out, which the caller
+ * should release with vouch_buf_free_secret().  Empty passphrases and ones
+ * longer than VOUCH_PASS_MAX are refused (VOUCH_EINPUT / VOUCH_ELIMIT).
+ * name is used in messages. */
+int vouch_key_passphrase_fd(int fd, const char *name, vouch_buf *out, vouch_err *err);
+int vouch_key_passphrase_file(const char *path, vouch_buf *out, vouch_err *err);
 
 /* C2SP signed-note key ID of an Ed25519 key under name: the first 4 bytes,
  * big-endian, of SHA-256(name || 0x0A || 0x01 || pub32). */

@@ -17,5 +17,6 @@
 #include "file.h"
 #include "json.h"
 #include "digest.h"
+#include "key.h"
 
 #endif
