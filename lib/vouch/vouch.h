@@ -18,5 +18,12 @@
 #include "json.h"
 #include "digest.h"
 #include "key.h"
+#include "uri.h"
+#include "statement.h"
+#include "provenance.h"
+#include "vsa.h"
+#include "dsse.h"
+#include "canonjson.h"
+#include "link.h"
 
 #endif
