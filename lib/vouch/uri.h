@@ -23,6 +23,9 @@
 #define VOUCH_VERIFIER_ID_DEFAULT VOUCH_URI_BASE "verifier/v1"
 /* VSA policy.uri of the rebuild-and-compare policy ("bit-identical"). */
 #define VOUCH_POLICY_REPRODUCIBLE VOUCH_URI_BASE "policy/reproducible/v1"
+/* Equivalent after declared normalisation rules (the policy digest is the
+ * SHA-256 of the rule list): never to be read as bit-for-bit. */
+#define VOUCH_POLICY_EQUIVALENT VOUCH_URI_BASE "policy/reproducible-normalized/v1"
 
 /* Prefix of vouch's extension fields inside SLSA predicates. */
 #define VOUCH_EXT_PREFIX "vouch_"

@@ -25,5 +25,7 @@
 #include "dsse.h"
 #include "canonjson.h"
 #include "link.h"
+#include "compare.h"
+#include "elf.h"
 
 #endif

@@ -1,0 +1,901 @@
+/* compare.c - the recursive difference engine: identity, files, directories. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "compare_int.h"
+#include "vouch/elf.h"
+#include "vouch/file.h"
+#include "vouch/json.h"
+
+static const char *const norm_names[] = { "mtime", "order", "owner", "mode",
+                                          "gzip-header", "compression", "build-id" };
+static const char *const hint_names[VOUCH_HINT_COUNT] = {
+	"archive-metadata-only", "compression-header-only", "compression-encoding-only",
+	"embedded-timestamp", "embedded-build-path", "elf-build-id-only", "elf-debug-only",
+	"member-added", "member-removed", "content-changed"
+};
+
+void
+vouch_compare_opts_init(struct vouch_compare_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_depth = 16;
+	o->max_members = 1000000;
+	o->max_size = (uint64_t)16 << 30;
+	o->max_diff = 64 << 10;
+	o->max_text = 16 << 20;
+}
+
+static const char *
+bit_name(const char *const *names, size_t n, unsigned bit)
+{
+	for (size_t i = 0; i < n; i++)
+		if (bit == 1u << i)
+			return names[i];
+	return NULL;
+}
+
+const char *
+vouch_normalize_name(unsigned rule)
+{
+	return bit_name(norm_names, sizeof(norm_names) / sizeof(norm_names[0]), rule);
+}
+
+const char *
+vouch_hint_name(unsigned hint)
+{
+	return bit_name(hint_names, VOUCH_HINT_COUNT, hint);
+}
+
+const char *
+vouch_compare_verdict_name(int v)
+{
+	switch (v) {
+	case VOUCH_CMP_IDENTICAL: return "identical";
+	case VOUCH_CMP_EQUIVALENT: return "equivalent";
+	case VOUCH_CMP_DIFFERENT: return "different";
+	default: return "incomplete";
+	}
+}
+
+int
+vouch_normalize_parse(const char *list, unsigned *rules, vouch_err *err)
+{
+	const char *p = list;
+
+	*rules = 0;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		unsigned found = 0;
+
+		if (n == 3 && strncmp(p, "all", 3) == 0)
+			found = VOUCH_NORM_ALL;
+		for (size_t i = 0; i < sizeof(norm_names) / sizeof(norm_names[0]) && !found; i++)
+			if (strlen(norm_names[i]) == n && strncmp(p, norm_names[i], n) == 0)
+				found = 1u << i;
+		if (!found)
+			return vouch_err_set(err, VOUCH_EUSAGE, "unknown normalization rule '%.*s'",
+			                     (int)(n > 64 ? 64 : n), p);
+		*rules |= found;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return VOUCH_OK;
+}
+
+char *
+cmp_strdupf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+/* The code point when s[0..len) is a bidirectional formatting character
+ * (U+061C, U+200E/F, U+202A..E, U+2066..9) that could reorder what a reader
+ * sees ("Trojan Source"), else 0. */
+static unsigned
+bidi_control(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned cp;
+
+	if (len == 2)
+		cp = (u[0] & 0x1fu) << 6 | (u[1] & 0x3fu);
+	else if (len == 3)
+		cp = (u[0] & 0x0fu) << 12 | (u[1] & 0x3fu) << 6 | (u[2] & 0x3fu);
+	else
+		return 0;
+	if (cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return cp;
+	return 0;
+}
+
+/* A display copy: valid printable UTF-8 kept, everything else \xNN.  In
+ * text mode newlines and tabs are kept and backslashes are not doubled. */
+static char *
+printable(const char *s, size_t n, int text)
+{
+	vouch_buf b;
+	size_t i = 0;
+
+	vouch_buf_init(&b, 4 * n + 16);
+	while (i < n) {
+		unsigned char ch = (unsigned char)s[i];
+		size_t len = ch < 0x80 ? 1 : (ch & 0xe0) == 0xc0 ? 2 : (ch & 0xf0) == 0xe0 ? 3
+		             : (ch & 0xf8) == 0xf0 ? 4 : 0;
+
+		if (ch == '\\' && !text) {
+			vouch_buf_append(&b, "\\\\", 2, NULL);
+			i++;
+		} else if ((ch >= 0x20 && ch < 0x7f) || (text && (ch == '\n' || ch == '\t'))) {
+			vouch_buf_append_byte(&b, ch, NULL);
+			i++;
+		} else if (len > 1 && i + len <= n && vouch_utf8_valid(s + i, len) &&
+		           bidi_control(s + i, len) != 0) {
+			vouch_buf_appendf(&b, NULL, "\\u%04x", bidi_control(s + i, len));
+			i += len;
+		} else if (len > 1 && i + len <= n && vouch_utf8_valid(s + i, len) &&
+		           !(ch == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
+			vouch_buf_append(&b, s + i, len, NULL);
+			i += len;
+		} else {
+			vouch_buf_appendf(&b, NULL, "\\x%02x", ch);
+			i++;
+		}
+	}
+	return (char *)vouch_buf_detach(&b, NULL, NULL);
+}
+
+char *
+cmp_printable(const char *s, size_t n)
+{
+	return printable(s, n, 0);
+}
+
+char *
+cmp_printable_text(const char *s, size_t n)
+{
+	return printable(s, n, 1);
+}
+
+char *
+cmp_join(const char *parent, const char *name)
+{
+	if (parent == NULL || parent[0] == '\0')
+		return strdup(name);
+	return cmp_strdupf("%s/%s", parent, name);
+}
+
+#define GROW(arr, n, cap) \
+	((n) < (cap) ? 0 : grow((void **)&(arr), &(cap), sizeof(*(arr))))
+
+static int
+grow(void **arr, size_t *cap, size_t elem)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p = realloc(*arr, ncap * elem);
+
+	if (p == NULL)
+		return -1;
+	memset((char *)p + *cap * elem, 0, (ncap - *cap) * elem);
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+struct cmp_diff *
+cmp_add_diff(struct cmp_ctx *c, const char *path, enum cmp_kind kind)
+{
+	struct vouch_compare_report *r = c->r;
+	struct cmp_diff *d;
+
+	if (GROW(r->diffs, r->ndiffs, r->capdiffs) != 0)
+		return NULL;
+	d = &r->diffs[r->ndiffs];
+	memset(d, 0, sizeof(*d));
+	d->path = strdup(path);
+	if (d->path == NULL)
+		return NULL;
+	d->kind = kind;
+	r->ndiffs++;
+	return d;
+}
+
+int
+cmp_add_item(struct cmp_diff *d, const char *name, const char *a, const char *b,
+             const char *note, unsigned rule)
+{
+	struct cmp_item *it;
+	void *p = realloc(d->items, (d->nitems + 1) * sizeof(*d->items));
+
+	if (p == NULL)
+		return VOUCH_ENOMEM;
+	d->items = p;
+	it = &d->items[d->nitems++];
+	it->name = strdup(name);
+	it->a = a ? strdup(a) : NULL;
+	it->b = b ? strdup(b) : NULL;
+	it->note = note ? strdup(note) : NULL;
+	it->rule = rule;
+	return VOUCH_OK;
+}
+
+int
+cmp_add_member(struct cmp_ctx *c, const char *path, int status)
+{
+	struct vouch_compare_report *r = c->r;
+
+	if (GROW(r->members, r->nmembers, r->capmembers) != 0)
+		return VOUCH_ENOMEM;
+	r->members[r->nmembers].path = strdup(path);
+	r->members[r->nmembers].status = status;
+	r->nmembers++;
+	return VOUCH_OK;
+}
+
+void
+cmp_note(struct cmp_ctx *c, const char *fmt, ...)
+{
+	struct vouch_compare_report *r = c->r;
+	va_list ap;
+	char *s = NULL;
+	void *p;
+
+	c->r->incomplete = 1;
+	if (r->nnotes >= 1000)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	p = s ? realloc(r->notes, (r->nnotes + 1) * sizeof(*r->notes)) : NULL;
+	if (p == NULL) {
+		free(s);
+		return;
+	}
+	r->notes = p;
+	r->notes[r->nnotes++] = s;
+}
+
+int
+cmp_tmpfile(struct cmp_ctx *c, char *path, size_t pathsz)
+{
+	int n, fd;
+
+	if (c->tmpdir[0] == '\0') {
+		const char *t = getenv("TMPDIR");
+
+		n = snprintf(c->tmpdir, sizeof(c->tmpdir), "%s/vouch-compare.XXXXXX",
+		             t && *t ? t : "/tmp");
+		if (n < 0 || (size_t)n >= sizeof(c->tmpdir) || mkdtemp(c->tmpdir) == NULL) {
+			c->tmpdir[0] = '\0';
+			return -1;
+		}
+	}
+	n = snprintf(path, pathsz, "%s/m%u", c->tmpdir, c->tmpseq++);
+	if (n < 0 || (size_t)n >= pathsz)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return fd;
+}
+
+int
+cmp_hash_file(const char *file, struct cmp_side *s)
+{
+	vouch_digests d;
+	int fd = -1, rc;
+
+	rc = vouch_open_read_nofollow(file, &fd, NULL);
+	if (rc == VOUCH_OK)
+		rc = vouch_digest_fd(fd, file, VOUCH_ALG_SHA256, &d, NULL);
+	if (fd >= 0)
+		close(fd);
+	if (rc != VOUCH_OK)
+		return rc;
+	s->present = 1;
+	s->size = d.length;
+	memcpy(s->sha256, vouch_digests_get(&d, VOUCH_ALG_SHA256), 32);
+	return VOUCH_OK;
+}
+
+struct hash_job {
+	const char *file;
+	struct cmp_side side;
+	int rc;
+};
+
+static void *
+hash_thread(void *arg)
+{
+	struct hash_job *j = arg;
+
+	j->rc = cmp_hash_file(j->file, &j->side);
+	return NULL;
+}
+
+/* Hash both files, in parallel when they are large. */
+static int
+hash_pair(const char *fa, const char *fb, struct cmp_side *sa, struct cmp_side *sb)
+{
+	struct hash_job ja = { fa, { 0, 0, { 0 } }, 0 }, jb = { fb, { 0, 0, { 0 } }, 0 };
+	struct stat st;
+	pthread_t t;
+
+	if (stat(fa, &st) == 0 && st.st_size > (8 << 20) &&
+	    pthread_create(&t, NULL, hash_thread, &ja) == 0) {
+		hash_thread(&jb);
+		pthread_join(t, NULL);
+	} else {
+		hash_thread(&ja);
+		hash_thread(&jb);
+	}
+	*sa = ja.side;
+	*sb = jb.side;
+	return ja.rc != VOUCH_OK ? ja.rc : jb.rc;
+}
+
+static int
+same_side(const struct cmp_side *a, const struct cmp_side *b)
+{
+	return a->size == b->size && CRYPTO_memcmp(a->sha256, b->sha256, 32) == 0;
+}
+
+static int
+read_magic(const char *file, uint8_t *buf, size_t n)
+{
+	int fd = -1;
+	ssize_t got;
+
+	if (vouch_open_read_nofollow(file, &fd, NULL) != VOUCH_OK)
+		return 0;
+	got = pread(fd, buf, n, 0);
+	close(fd);
+	return got < 0 ? 0 : (int)got;
+}
+
+/* Detail for two regular files whose digests differ. */
+static int
+cmp_contents(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
+             unsigned depth, const struct cmp_side *sa, const struct cmp_side *sb)
+{
+	uint8_t ma[4], mb[4];
+	struct cmp_diff *d;
+	int na, nb, rc;
+
+	na = read_magic(fa, ma, sizeof(ma));
+	nb = read_magic(fb, mb, sizeof(mb));
+	if (vouch_elf_is_elf(ma, (size_t)na) && vouch_elf_is_elf(mb, (size_t)nb)) {
+		rc = cmp_elf(c, path, fa, fb, sa, sb);
+		if (rc != 0)
+			return rc;
+	}
+	if (cmp_is_archive_magic(fa) && cmp_is_archive_magic(fb)) {
+		if (depth + 1 > c->o->max_depth) {
+			cmp_note(c, "'%s': depth limit %u reached", path, c->o->max_depth);
+		} else {
+			rc = cmp_archives(c, path, fa, fb, depth + 1);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	if (cmp_is_text(fa, sa->size, c->o->max_text) && cmp_is_text(fb, sb->size, c->o->max_text)) {
+		d = cmp_add_diff(c, path, CMP_TEXT);
+		if (d == NULL)
+			return -1;
+		d->a = *sa;
+		d->b = *sb;
+		return cmp_text(c, d, fa, fb);
+	}
+	d = cmp_add_diff(c, path, CMP_CONTENT);
+	if (d == NULL)
+		return -1;
+	d->a = *sa;
+	d->b = *sb;
+	return cmp_binary(c, d, fa, fb);
+}
+
+static void
+settle_member(struct cmp_ctx *c, size_t member, size_t first_diff)
+{
+	struct vouch_compare_report *r = c->r;
+	int excused = 1;
+
+	for (size_t i = first_diff; i < r->ndiffs; i++)
+		if (!r->diffs[i].excused)
+			excused = 0;
+	if (member < r->nmembers)
+		r->members[member].status = excused ? MEM_EQUIVALENT : MEM_DIFFERENT;
+}
+
+/* Two regular files at path (display), fa and fb on disk. */
+static int
+cmp_files_ex(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
+             unsigned depth, struct cmp_side *sa, struct cmp_side *sb)
+{
+	size_t member, first;
+	int rc;
+
+	if (!sa->present || !sb->present) {
+		if (hash_pair(fa, fb, sa, sb) != VOUCH_OK) {
+			struct cmp_diff *d = cmp_add_diff(c, path, CMP_ERROR);
+
+			if (d != NULL)
+				d->summary = strdup("cannot be read");
+			cmp_note(c, "'%s': cannot be read", path);
+			return 0;
+		}
+	}
+	if (same_side(sa, sb))
+		return cmp_add_member(c, path, MEM_SAME) == VOUCH_OK ? 0 : -1;
+	member = c->r->nmembers;
+	if (cmp_add_member(c, path, MEM_DIFFERENT) != VOUCH_OK)
+		return -1;
+	first = c->r->ndiffs;
+	rc = cmp_contents(c, path, fa, fb, depth, sa, sb);
+	settle_member(c, member, first);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+cmp_files(struct cmp_ctx *c, const char *path, const char *fa, const char *fb, unsigned depth)
+{
+	struct cmp_side sa, sb;
+
+	memset(&sa, 0, sizeof(sa));
+	memset(&sb, 0, sizeof(sb));
+	return cmp_files_ex(c, path, fa, fb, depth, &sa, &sb);
+}
+
+static int
+add_artifact(struct cmp_ctx *c, const char *name, const struct cmp_side *a,
+             const struct cmp_side *b)
+{
+	struct vouch_compare_report *r = c->r;
+
+	if (GROW(r->arts, r->narts, r->caparts) != 0)
+		return -1;
+	r->arts[r->narts].name = strdup(name);
+	if (a)
+		r->arts[r->narts].a = *a;
+	if (b)
+		r->arts[r->narts].b = *b;
+	r->narts++;
+	return 0;
+}
+
+static int cmp_dirs(struct cmp_ctx *c, const char *path, const char *da, const char *db,
+                    unsigned depth);
+
+struct dirlist {
+	char **names;
+	size_t n;
+};
+
+static int
+name_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void
+dirlist_free(struct dirlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->names[i]);
+	free(l->names);
+	l->names = NULL;
+	l->n = 0;
+}
+
+static int
+list_dir(struct cmp_ctx *c, const char *dir, struct dirlist *l)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+
+	l->names = NULL;
+	l->n = 0;
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (++c->members > c->o->max_members) {
+			c->members_limited = 1;
+			break;
+		}
+		if (GROW(l->names, l->n, cap) != 0 || (l->names[l->n] = strdup(e->d_name)) == NULL) {
+			closedir(d);
+			dirlist_free(l);
+			return -1;
+		}
+		l->n++;
+	}
+	closedir(d);
+	if (l->n > 1)
+		qsort(l->names, l->n, sizeof(*l->names), name_cmp);
+	return 0;
+}
+
+static const char *
+type_name(mode_t m)
+{
+	return S_ISREG(m) ? "file" : S_ISDIR(m) ? "directory" : S_ISLNK(m) ? "symlink"
+	       : "special file";
+}
+
+static int
+one_sided(struct cmp_ctx *c, const char *path, const char *file, int in_b, int top)
+{
+	struct cmp_diff *d = cmp_add_diff(c, path, in_b ? CMP_ADDED : CMP_REMOVED);
+	struct cmp_side s;
+
+	if (d == NULL)
+		return -1;
+	d->hints = in_b ? VOUCH_HINT_MEMBER_ADDED : VOUCH_HINT_MEMBER_REMOVED;
+	d->summary = strdup(in_b ? "only in B (added)" : "only in A (removed)");
+	memset(&s, 0, sizeof(s));
+	if (cmp_hash_file(file, &s) == VOUCH_OK) {
+		if (in_b)
+			d->b = s;
+		else
+			d->a = s;
+	}
+	if (top && s.present && add_artifact(c, path, in_b ? NULL : &s, in_b ? &s : NULL) != 0)
+		return -1;
+	return cmp_add_member(c, path, in_b ? MEM_ADDED : MEM_REMOVED) == VOUCH_OK ? 0 : -1;
+}
+
+static int
+cmp_links(struct cmp_ctx *c, const char *path, const char *fa, const char *fb)
+{
+	char la[4096], lb[4096];
+	ssize_t na = readlink(fa, la, sizeof(la) - 1), nb = readlink(fb, lb, sizeof(lb) - 1);
+	struct cmp_diff *d;
+	char *pa, *pb;
+
+	if (na >= 0 && nb >= 0 && na == nb && memcmp(la, lb, (size_t)na) == 0)
+		return cmp_add_member(c, path, MEM_SAME) == VOUCH_OK ? 0 : -1;
+	d = cmp_add_diff(c, path, CMP_METADATA);
+	if (d == NULL)
+		return -1;
+	pa = cmp_printable(la, na < 0 ? 0 : (size_t)na);
+	pb = cmp_printable(lb, nb < 0 ? 0 : (size_t)nb);
+	d->summary = strdup("symlink target differs");
+	d->hints = VOUCH_HINT_CONTENT;
+	cmp_add_item(d, "target", pa ? pa : "", pb ? pb : "", NULL, 0);
+	free(pa);
+	free(pb);
+	return cmp_add_member(c, path, MEM_DIFFERENT) == VOUCH_OK ? 0 : -1;
+}
+
+static int
+cmp_entry(struct cmp_ctx *c, const char *path, const char *fa, const char *fb, unsigned depth,
+          int top)
+{
+	struct stat a, b;
+	struct cmp_diff *d;
+
+	if (lstat(fa, &a) != 0 || lstat(fb, &b) != 0) {
+		cmp_note(c, "'%s': cannot stat", path);
+		return 0;
+	}
+	if ((a.st_mode & S_IFMT) != (b.st_mode & S_IFMT)) {
+		d = cmp_add_diff(c, path, CMP_TYPE);
+		if (d == NULL)
+			return -1;
+		d->hints = VOUCH_HINT_CONTENT;
+		d->summary = cmp_strdupf("%s in A, %s in B", type_name(a.st_mode), type_name(b.st_mode));
+		return cmp_add_member(c, path, MEM_DIFFERENT) == VOUCH_OK ? 0 : -1;
+	}
+	if (S_ISDIR(a.st_mode))
+		return cmp_dirs(c, path, fa, fb, depth + 1);
+	if (S_ISLNK(a.st_mode))
+		return cmp_links(c, path, fa, fb);
+	if (S_ISREG(a.st_mode)) {
+		struct cmp_side sa, sb;
+
+		memset(&sa, 0, sizeof(sa));
+		memset(&sb, 0, sizeof(sb));
+		if (cmp_files_ex(c, path, fa, fb, depth, &sa, &sb) != 0)
+			return -1;
+		return top && sa.present && add_artifact(c, path, &sa, &sb) != 0 ? -1 : 0;
+	}
+	return cmp_add_member(c, path, MEM_SAME) == VOUCH_OK ? 0 : -1;
+}
+
+static int
+cmp_dir_pair(struct cmp_ctx *c, const char *path, const char *da, const char *db,
+             const char *na, const char *nb, unsigned depth)
+{
+	const char *name = na ? na : nb;
+	char *pname = cmp_printable(name, strlen(name));
+	char *sub = pname ? cmp_join(path, pname) : NULL;
+	char *fa = cmp_strdupf("%s/%s", da, name), *fb = cmp_strdupf("%s/%s", db, name);
+	int rc = -1;
+
+	if (sub == NULL || fa == NULL || fb == NULL)
+		goto out;
+	if (na && nb)
+		rc = cmp_entry(c, sub, fa, fb, depth, depth == 1);
+	else
+		rc = one_sided(c, sub, na ? fa : fb, nb != NULL, depth == 1);
+out:
+	free(pname);
+	free(sub);
+	free(fa);
+	free(fb);
+	return rc;
+}
+
+static int
+cmp_dirs(struct cmp_ctx *c, const char *path, const char *da, const char *db, unsigned depth)
+{
+	struct dirlist la, lb;
+	size_t i = 0, j = 0;
+	int rc = 0;
+
+	if (depth > c->o->max_depth) {
+		cmp_note(c, "'%s': depth limit %u reached", path, c->o->max_depth);
+		return 0;
+	}
+	if (list_dir(c, da, &la) != 0) {
+		cmp_note(c, "'%s': cannot read directory", path);
+		return 0;
+	}
+	if (list_dir(c, db, &lb) != 0) {
+		dirlist_free(&la);
+		cmp_note(c, "'%s': cannot read directory", path);
+		return 0;
+	}
+	while (rc == 0 && (i < la.n || j < lb.n)) {
+		int k = i >= la.n ? 1 : j >= lb.n ? -1 : strcmp(la.names[i], lb.names[j]);
+
+		if (k == 0)
+			rc = cmp_dir_pair(c, path, da, db, la.names[i++], lb.names[j++], depth);
+		else if (k < 0)
+			rc = cmp_dir_pair(c, path, da, db, la.names[i++], NULL, depth);
+		else
+			rc = cmp_dir_pair(c, path, da, db, NULL, lb.names[j++], depth);
+	}
+	dirlist_free(&la);
+	dirlist_free(&lb);
+	return rc;
+}
+
+static void
+settle_verdict(struct cmp_ctx *c)
+{
+	struct vouch_compare_report *r = c->r;
+	int different = 0;
+
+	if (c->members_limited)
+		cmp_note(c, "member limit %llu reached", (unsigned long long)c->o->max_members);
+	if (c->size_limited)
+		cmp_note(c, "decompressed size limit %llu reached", (unsigned long long)c->o->max_size);
+	for (size_t i = 0; i < r->ndiffs; i++) {
+		if (r->diffs[i].excused)
+			r->rules_needed |= r->diffs[i].excused;
+		else if (r->diffs[i].kind != CMP_LIMIT && r->diffs[i].kind != CMP_ERROR)
+			different = 1;
+	}
+	if (different)
+		r->verdict = VOUCH_CMP_DIFFERENT;
+	else if (r->incomplete)
+		r->verdict = VOUCH_CMP_INCOMPLETE;
+	else if (r->ndiffs > 0)
+		r->verdict = VOUCH_CMP_EQUIVALENT;
+	else
+		r->verdict = VOUCH_CMP_IDENTICAL;
+}
+
+static void
+rm_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[4200];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		int n = snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+
+		if (e->d_name[0] != '.' && n > 0 && (size_t)n < sizeof(p))
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s && s[1] ? s + 1 : p;
+}
+
+static int
+cmp_top(struct cmp_ctx *c, const char *a, const char *b, const struct stat *sa,
+        const struct stat *sb)
+{
+	struct vouch_compare_report *r = c->r;
+	const char *shown = base_name(r->b_path);
+	char *name = strdup(shown);
+	int rc = -1;
+
+	if (name == NULL)
+		return -1;
+	if (S_ISDIR(sa->st_mode) && S_ISDIR(sb->st_mode)) {
+		r->is_dir = 1;
+		rc = cmp_dirs(c, "", a, b, 1);
+	} else if (S_ISREG(sa->st_mode) && S_ISREG(sb->st_mode)) {
+		rc = cmp_files_ex(c, name, a, b, 0, &r->a, &r->b);
+		if (rc == 0 && add_artifact(c, name, &r->a, &r->b) != 0)
+			rc = -1;
+	} else {
+		struct cmp_diff *d = cmp_add_diff(c, name, CMP_TYPE);
+
+		if (d != NULL) {
+			d->hints = VOUCH_HINT_CONTENT;
+			d->summary = cmp_strdupf("%s in A, %s in B", type_name(sa->st_mode),
+			                         type_name(sb->st_mode));
+			rc = 0;
+		}
+	}
+	free(name);
+	return rc;
+}
+
+int
+vouch_compare(const char *a, const char *b, const struct vouch_compare_opts *o,
+              vouch_compare_report **out, vouch_err *err)
+{
+	struct vouch_compare_report *r = NULL;
+	struct cmp_ctx c;
+	struct stat sa, sb;
+	char *ra = NULL, *rb = NULL;
+	int rc = VOUCH_OK;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	if (stat(a, &sa) != 0)
+		return vouch_err_sys(err, VOUCH_EIO, "'%s'", a);
+	if (stat(b, &sb) != 0)
+		return vouch_err_sys(err, VOUCH_EIO, "'%s'", b);
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	r->opts = *o;
+	r->a_path = cmp_printable(a, strlen(a));
+	r->b_path = cmp_printable(b, strlen(b));
+	c.o = &r->opts;
+	c.r = r;
+	/* the user named these: follow symlinks once, here; never below */
+	ra = realpath(a, NULL);
+	rb = realpath(b, NULL);
+	if (ra == NULL || rb == NULL)
+		rc = vouch_err_sys(err, VOUCH_EIO, "'%s'", ra == NULL ? a : b);
+	else if (r->a_path == NULL || r->b_path == NULL || cmp_top(&c, ra, rb, &sa, &sb) != 0)
+		rc = vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	free(ra);
+	free(rb);
+	if (c.tmpdir[0] != '\0')
+		rm_tree(c.tmpdir);
+	if (rc != VOUCH_OK) {
+		vouch_compare_report_free(r);
+		return rc;
+	}
+	settle_verdict(&c);
+	*out = r;
+	return VOUCH_OK;
+}
+
+static void
+diff_free(struct cmp_diff *d)
+{
+	free(d->path);
+	free(d->summary);
+	free(d->diff);
+	for (size_t i = 0; i < d->nitems; i++) {
+		free(d->items[i].name);
+		free(d->items[i].a);
+		free(d->items[i].b);
+		free(d->items[i].note);
+	}
+	free(d->items);
+}
+
+void
+vouch_compare_report_free(vouch_compare_report *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->ndiffs; i++)
+		diff_free(&r->diffs[i]);
+	for (size_t i = 0; i < r->nmembers; i++)
+		free(r->members[i].path);
+	for (size_t i = 0; i < r->narts; i++)
+		free(r->arts[i].name);
+	for (size_t i = 0; i < r->nnotes; i++)
+		free(r->notes[i]);
+	free(r->diffs);
+	free(r->members);
+	free(r->arts);
+	free(r->notes);
+	free(r->a_path);
+	free(r->b_path);
+	free(r);
+}
+
+int
+vouch_compare_report_verdict(const vouch_compare_report *r)
+{
+	return r->verdict;
+}
+
+int
+vouch_compare_report_status(const vouch_compare_report *r)
+{
+	switch (r->verdict) {
+	case VOUCH_CMP_IDENTICAL:
+	case VOUCH_CMP_EQUIVALENT:
+		return VOUCH_OK;
+	case VOUCH_CMP_DIFFERENT:
+		return VOUCH_ENEGATIVE;
+	default:
+		return VOUCH_ELIMIT;
+	}
+}
+
+unsigned
+vouch_compare_report_rules_needed(const vouch_compare_report *r)
+{
+	return r->rules_needed;
+}
+
+size_t
+vouch_compare_report_difference_count(const vouch_compare_report *r)
+{
+	return r->ndiffs;
+}
+
+const char *
+vouch_compare_report_difference_path(const vouch_compare_report *r, size_t i)
+{
+	return i < r->ndiffs ? r->diffs[i].path : NULL;
+}
+
+unsigned
+vouch_compare_report_difference_hints(const vouch_compare_report *r, size_t i)
+{
+	return i < r->ndiffs ? r->diffs[i].hints : 0;
+}
+
+int
+vouch_compare_report_difference_excused(const vouch_compare_report *r, size_t i)
+{
+	return i < r->ndiffs && r->diffs[i].excused != 0;
+}

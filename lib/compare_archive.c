@@ -1,0 +1,777 @@
+/* compare_archive.c - pairing archive members and compressed streams. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "compare_int.h"
+#include "vouch/codec.h"
+#include "vouch/file.h"
+
+struct entry {
+	char *name;           /* printable, normalized */
+	size_t index;         /* position in the archive */
+	unsigned type;        /* AE_IF* */
+	unsigned perm;
+	int64_t uid, gid;
+	char *uname, *gname, *link, *hardlink;
+	int has_mtime;
+	int64_t mtime;
+	long mtime_ns;
+	struct cmp_side side; /* regular files: size and digest of the data */
+	int partial;          /* data not fully read (limit or error) */
+	size_t pair;          /* index of the partner in the other listing */
+	int paired, want;
+	char *tmp;            /* extracted copy */
+};
+
+struct listing {
+	struct entry *e;
+	size_t n, cap;
+	int raw;              /* a bare compressed stream, not an archive */
+	int filter;           /* outermost filter code */
+	int truncated;        /* a limit stopped the listing */
+	const char *label;    /* "A" or "B" */
+};
+
+enum comp { COMP_NONE, COMP_GZIP, COMP_XZ, COMP_ZSTD, COMP_BZIP2 };
+
+static enum comp
+comp_of(const uint8_t *m, size_t n)
+{
+	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+		return COMP_GZIP;
+	if (n >= 6 && memcmp(m, "\xfd" "7zXZ\0", 6) == 0)
+		return COMP_XZ;
+	if (n >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
+		return COMP_ZSTD;
+	if (n >= 3 && memcmp(m, "BZh", 3) == 0)
+		return COMP_BZIP2;
+	return COMP_NONE;
+}
+
+static size_t
+read_head(const char *file, uint8_t *buf, size_t n, off_t off)
+{
+	int fd = -1;
+	ssize_t got;
+
+	if (vouch_open_read_nofollow(file, &fd, NULL) != VOUCH_OK)
+		return 0;
+	got = pread(fd, buf, n, off);
+	close(fd);
+	return got < 0 ? 0 : (size_t)got;
+}
+
+int
+cmp_is_archive_magic(const char *file)
+{
+	uint8_t m[512];
+	size_t n = read_head(file, m, sizeof(m), 0);
+
+	if (comp_of(m, n) != COMP_NONE)
+		return 1;
+	if (n >= 263 && memcmp(m + 257, "ustar", 5) == 0)
+		return 1;
+	if (n >= 4 && (memcmp(m, "PK\3\4", 4) == 0 || memcmp(m, "PK\5\6", 4) == 0))
+		return 1;
+	if (n >= 8 && memcmp(m, "!<arch>\n", 8) == 0)
+		return 1;
+	if (n >= 6 && (memcmp(m, "070701", 6) == 0 || memcmp(m, "070702", 6) == 0 ||
+	               memcmp(m, "070707", 6) == 0))
+		return 1;
+	if (n >= 2 && ((m[0] == 0xc7 && m[1] == 0x71) || (m[0] == 0x71 && m[1] == 0xc7)))
+		return 1;
+	if (n >= 6 && memcmp(m, "7z\xbc\xaf\x27\x1c", 6) == 0)
+		return 1;
+	n = read_head(file, m, 5, 32769);
+	return n == 5 && memcmp(m, "CD001", 5) == 0;
+}
+
+static struct archive *
+open_archive(const char *file)
+{
+	struct archive *a = archive_read_new();
+
+	if (a == NULL)
+		return NULL;
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	archive_read_support_format_zip(a);
+	archive_read_support_format_cpio(a);
+	archive_read_support_format_ar(a);
+	archive_read_support_format_iso9660(a);
+	archive_read_support_format_7zip(a);
+	archive_read_support_format_raw(a);
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_lzma(a);
+	archive_read_support_filter_zstd(a);
+	if (archive_read_open_filename(a, file, 65536) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static char *
+stem_name(const char *path)
+{
+	static const char *const sfx[] = { ".gz", ".xz", ".zst", ".bz2", ".lzma", ".tgz" };
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		size_t k = strlen(sfx[i]);
+
+		if (n > k && strcmp(base + n - k, sfx[i]) == 0)
+			return i == 5 ? cmp_strdupf("%.*s.tar", (int)(n - k), base)
+			              : cmp_strdupf("%.*s", (int)(n - k), base);
+	}
+	return strdup("content");
+}
+
+static char *
+entry_name(const char *p)
+{
+	if (p == NULL)
+		return strdup("");
+	for (;;) {
+		if (p[0] == '/')
+			p++;
+		else if (p[0] == '.' && p[1] == '/')
+			p += 2;
+		else
+			break;
+	}
+	return p[0] == '\0' ? strdup(".") : cmp_printable(p, strlen(p));
+}
+
+static char *
+opt_printable(const char *s)
+{
+	return s ? cmp_printable(s, strlen(s)) : NULL;
+}
+
+static int
+fill_entry(struct entry *e, struct archive_entry *ae, const char *display, int raw, size_t idx)
+{
+	e->index = idx;
+	e->name = raw ? strdup(display) : entry_name(archive_entry_pathname(ae));
+	e->type = archive_entry_filetype(ae);
+	if (raw || e->type == 0)
+		e->type = AE_IFREG; /* ar members carry no file type */
+	e->perm = archive_entry_perm(ae);
+	e->uid = archive_entry_uid(ae);
+	e->gid = archive_entry_gid(ae);
+	e->uname = opt_printable(archive_entry_uname(ae));
+	e->gname = opt_printable(archive_entry_gname(ae));
+	e->link = opt_printable(archive_entry_symlink(ae));
+	e->hardlink = entry_name(archive_entry_hardlink(ae));
+	e->has_mtime = archive_entry_mtime_is_set(ae);
+	e->mtime = archive_entry_mtime(ae);
+	e->mtime_ns = archive_entry_mtime_nsec(ae);
+	if (archive_entry_hardlink(ae) != NULL)
+		e->type = 0; /* a hard link: compared by target */
+	return e->name == NULL ? -1 : 0;
+}
+
+/* Read the current entry's data into the hasher (and fd when >= 0). */
+static int
+pump_data(struct cmp_ctx *c, struct archive *a, struct entry *e, int fd)
+{
+	vouch_hasher *h = NULL;
+	vouch_digests d;
+	const void *buf;
+	size_t n;
+	int64_t off;
+	uint64_t total = 0;
+	int r;
+
+	if (vouch_hasher_new(VOUCH_ALG_SHA256, &h, NULL) != VOUCH_OK)
+		return -1;
+	while ((r = archive_read_data_block(a, &buf, &n, &off)) == ARCHIVE_OK) {
+		if (n > c->o->max_size - c->unpacked) {
+			c->size_limited = 1;
+			e->partial = 1;
+			break;
+		}
+		c->unpacked += n;
+		total += n;
+		vouch_hasher_update(h, buf, n, NULL);
+		if (fd >= 0 && vouch_write_all(fd, buf, n, "temporary file", NULL) != VOUCH_OK) {
+			e->partial = 1;
+			break;
+		}
+	}
+	if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
+		e->partial = 1;
+	if (vouch_hasher_final(h, &d, NULL) == VOUCH_OK && !e->partial) {
+		e->side.present = 1;
+		e->side.size = total;
+		memcpy(e->side.sha256, vouch_digests_get(&d, VOUCH_ALG_SHA256), 32);
+	}
+	vouch_hasher_free(h);
+	return e->partial ? 1 : 0;
+}
+
+static void
+listing_free(struct listing *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct entry *e = &l->e[i];
+
+		if (e->tmp != NULL)
+			unlink(e->tmp);
+		free(e->name);
+		free(e->uname);
+		free(e->gname);
+		free(e->link);
+		free(e->hardlink);
+		free(e->tmp);
+	}
+	free(l->e);
+	memset(l, 0, sizeof(*l));
+}
+
+/* First pass: list and hash every member. 0 ok, 1 not an archive, -1 error. */
+static int
+scan(struct cmp_ctx *c, const char *path, const char *file, struct listing *l)
+{
+	struct archive *a = open_archive(file);
+	struct archive_entry *ae;
+	char *stem = NULL;
+	int r, rc = 0;
+
+	if (a == NULL)
+		return 1;
+	for (size_t idx = 0;; idx++) {
+		struct entry *e;
+
+		r = archive_read_next_header(a, &ae);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			if (idx == 0) {
+				rc = 1;
+			} else {
+				char *msg = cmp_printable(archive_error_string(a) ? archive_error_string(a)
+				                          : "error", strlen(archive_error_string(a)
+				                          ? archive_error_string(a) : "error"));
+				cmp_note(c, "'%s' (%s): archive read error: %s", path, l->label,
+				         msg ? msg : "?");
+				free(msg);
+			}
+			break;
+		}
+		if (idx == 0) {
+			l->raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
+			l->filter = archive_filter_count(a) > 1 ? archive_filter_code(a, 0) : 0;
+			if (l->raw && l->filter == 0) {
+				rc = 1; /* plain bytes: not ours */
+				break;
+			}
+			stem = stem_name(path);
+			if (stem == NULL) {
+				rc = -1;
+				break;
+			}
+		}
+		if (++c->members > c->o->max_members) {
+			c->members_limited = 1;
+			l->truncated = 1;
+			break;
+		}
+		if (l->n == l->cap) {
+			size_t ncap = l->cap ? l->cap * 2 : 64;
+			void *p = realloc(l->e, ncap * sizeof(*l->e));
+
+			if (p == NULL) {
+				rc = -1;
+				break;
+			}
+			l->e = p;
+			l->cap = ncap;
+		}
+		e = &l->e[l->n];
+		memset(e, 0, sizeof(*e));
+		l->n++;
+		if (fill_entry(e, ae, stem, l->raw, idx) != 0) {
+			rc = -1;
+			break;
+		}
+		if (e->type == AE_IFREG && pump_data(c, a, e, -1) != 0 && c->size_limited) {
+			l->truncated = 1;
+			break;
+		}
+	}
+	free(stem);
+	archive_read_free(a);
+	return rc;
+}
+
+static int
+by_name(const void *x, const void *y)
+{
+	const struct entry *a = *(const struct entry *const *)x, *b = *(const struct entry *const *)y;
+	int k = strcmp(a->name, b->name);
+
+	return k ? k : (a->index < b->index ? -1 : a->index > b->index);
+}
+
+static struct entry **
+sorted(struct listing *l)
+{
+	struct entry **v = calloc(l->n + 1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++)
+		v[i] = &l->e[i];
+	qsort(v, l->n, sizeof(*v), by_name);
+	return v;
+}
+
+static void
+add_field(struct cmp_diff *d, const char *name, const char *a, const char *b, unsigned rule)
+{
+	cmp_add_item(d, name, a ? a : "(none)", b ? b : "(none)", NULL, rule);
+}
+
+static void
+num_field(struct cmp_diff *d, const char *name, int64_t a, int64_t b, unsigned rule,
+          int octal)
+{
+	char sa[32], sb[32];
+
+	snprintf(sa, sizeof(sa), octal ? "%04" PRIo64 : "%" PRId64, a);
+	snprintf(sb, sizeof(sb), octal ? "%04" PRIo64 : "%" PRId64, b);
+	add_field(d, name, sa, sb, rule);
+}
+
+static int
+streq(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Set d->excused when every item is excusable under the active rules. */
+static void
+excuse(struct cmp_ctx *c, struct cmp_diff *d)
+{
+	unsigned need = 0;
+
+	for (size_t i = 0; i < d->nitems; i++) {
+		if (d->items[i].rule == 0)
+			return;
+		need |= d->items[i].rule;
+	}
+	if (need != 0 && (need & c->o->normalize) == need)
+		d->excused = need;
+}
+
+static void
+metadata_items(struct cmp_diff *d, const struct entry *a, const struct entry *b)
+{
+	if (a->has_mtime != b->has_mtime || a->mtime != b->mtime || a->mtime_ns != b->mtime_ns) {
+		char sa[48], sb[48];
+
+		snprintf(sa, sizeof(sa), "%" PRId64 ".%09ld", a->mtime, a->mtime_ns);
+		snprintf(sb, sizeof(sb), "%" PRId64 ".%09ld", b->mtime, b->mtime_ns);
+		add_field(d, "mtime", sa, sb, VOUCH_NORM_MTIME);
+	}
+	if (a->uid != b->uid)
+		num_field(d, "uid", a->uid, b->uid, VOUCH_NORM_OWNER, 0);
+	if (a->gid != b->gid)
+		num_field(d, "gid", a->gid, b->gid, VOUCH_NORM_OWNER, 0);
+	if (!streq(a->uname, b->uname))
+		add_field(d, "uname", a->uname, b->uname, VOUCH_NORM_OWNER);
+	if (!streq(a->gname, b->gname))
+		add_field(d, "gname", a->gname, b->gname, VOUCH_NORM_OWNER);
+	if (a->perm != b->perm)
+		num_field(d, "mode", a->perm, b->perm, VOUCH_NORM_MODE, 1);
+	if (!streq(a->link, b->link))
+		add_field(d, "symlink", a->link, b->link, 0);
+	if (!streq(a->hardlink, b->hardlink))
+		add_field(d, "hardlink", a->hardlink, b->hardlink, 0);
+}
+
+/* Compare the metadata of a pair; flag it for extraction when data differ. */
+static int
+cmp_pair_meta(struct cmp_ctx *c, const char *path, struct entry *a, struct entry *b, int raw)
+{
+	char *sub = cmp_join(path, b->name);
+	struct cmp_diff *d = NULL;
+	int status = MEM_SAME, rc = -1;
+
+	if (sub == NULL)
+		return -1;
+	if (a->type != b->type) {
+		d = cmp_add_diff(c, sub, CMP_TYPE);
+		if (d == NULL)
+			goto out;
+		d->hints = VOUCH_HINT_CONTENT;
+		d->summary = strdup("member types differ");
+		status = MEM_DIFFERENT;
+	} else if (!raw) {
+		struct cmp_diff tmp;
+
+		memset(&tmp, 0, sizeof(tmp));
+		metadata_items(&tmp, a, b);
+		if (tmp.nitems > 0) {
+			d = cmp_add_diff(c, sub, CMP_METADATA);
+			if (d == NULL) {
+				free(tmp.items);
+				goto out;
+			}
+			d->items = tmp.items;
+			d->nitems = tmp.nitems;
+			d->hints = VOUCH_HINT_ARCHIVE_METADATA;
+			d->summary = strdup("archive member metadata differs");
+			excuse(c, d);
+			status = d->excused ? MEM_EQUIVALENT : MEM_DIFFERENT;
+		}
+	}
+	if (a->type == b->type && a->type == AE_IFREG) {
+		if (a->partial || b->partial) {
+			cmp_note(c, "'%s': not compared (limit or read error)", sub);
+		} else if (a->side.size != b->side.size ||
+		           memcmp(a->side.sha256, b->side.sha256, 32) != 0) {
+			a->want = b->want = 1;
+			rc = 0;
+			goto out; /* recorded as a member when compared */
+		}
+	}
+	rc = cmp_add_member(c, sub, status) == VOUCH_OK ? 0 : -1;
+out:
+	free(sub);
+	return rc;
+}
+
+static int
+one_sided_member(struct cmp_ctx *c, const char *path, const struct entry *e, int in_b)
+{
+	char *sub = cmp_join(path, e->name);
+	struct cmp_diff *d = sub ? cmp_add_diff(c, sub, in_b ? CMP_ADDED : CMP_REMOVED) : NULL;
+	int rc = -1;
+
+	if (d != NULL) {
+		d->hints = in_b ? VOUCH_HINT_MEMBER_ADDED : VOUCH_HINT_MEMBER_REMOVED;
+		d->summary = strdup(in_b ? "member only in B (added)" : "member only in A (removed)");
+		if (e->side.present) {
+			if (in_b)
+				d->b = e->side;
+			else
+				d->a = e->side;
+		}
+		rc = cmp_add_member(c, sub, in_b ? MEM_ADDED : MEM_REMOVED) == VOUCH_OK ? 0 : -1;
+	}
+	free(sub);
+	return rc;
+}
+
+/* Pair by name; report one-sided members and metadata differences. */
+static int
+pair_members(struct cmp_ctx *c, const char *path, struct listing *la, struct listing *lb)
+{
+	struct entry **va = sorted(la), **vb = sorted(lb);
+	size_t i = 0, j = 0;
+	int rc = 0;
+
+	if (va == NULL || vb == NULL) {
+		free(va);
+		free(vb);
+		return -1;
+	}
+	while (rc == 0 && (i < la->n || j < lb->n)) {
+		int k = i >= la->n ? 1 : j >= lb->n ? -1 : strcmp(va[i]->name, vb[j]->name);
+
+		if (k == 0) {
+			va[i]->paired = vb[j]->paired = 1;
+			va[i]->pair = (size_t)(vb[j] - lb->e);
+			vb[j]->pair = (size_t)(va[i] - la->e);
+			rc = cmp_pair_meta(c, path, va[i++], vb[j++], la->raw && lb->raw);
+		} else if (la->truncated || lb->truncated) {
+			k < 0 ? i++ : j++; /* a listing is incomplete: absence proves nothing */
+		} else if (k < 0) {
+			rc = one_sided_member(c, path, va[i++], 0);
+		} else {
+			rc = one_sided_member(c, path, vb[j++], 1);
+		}
+	}
+	free(va);
+	free(vb);
+	return rc;
+}
+
+static int
+check_order(struct cmp_ctx *c, const char *path, const struct listing *la,
+            const struct listing *lb)
+{
+	size_t last = 0;
+	int first = 1;
+	struct cmp_diff *d;
+
+	for (size_t i = 0; i < la->n; i++) {
+		if (!la->e[i].paired)
+			continue;
+		if (!first && la->e[i].pair < last) {
+			d = cmp_add_diff(c, path[0] ? path : ".", CMP_ORDER);
+			if (d == NULL)
+				return -1;
+			d->hints = VOUCH_HINT_ARCHIVE_METADATA;
+			d->summary = strdup("archive members are in a different order");
+			cmp_add_item(d, "first out of order", la->e[i].name, lb->e[last].name, NULL,
+			             VOUCH_NORM_ORDER);
+			excuse(c, d);
+			return 0;
+		}
+		first = 0;
+		last = la->e[i].pair;
+	}
+	return 0;
+}
+
+/* Second pass: copy the wanted members of one archive to temporary files. */
+static int
+extract_wanted(struct cmp_ctx *c, const char *file, struct listing *l)
+{
+	struct archive *a = NULL;
+	struct archive_entry *ae;
+	size_t want = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		want += l->e[i].want;
+	if (want == 0)
+		return 0;
+	a = open_archive(file);
+	if (a == NULL)
+		return -1;
+	for (size_t idx = 0; idx < l->n && want > 0; idx++) {
+		struct entry *e = &l->e[idx], tmp;
+		char p[4200];
+		int fd;
+
+		if (archive_read_next_header(a, &ae) < ARCHIVE_WARN)
+			break;
+		if (!e->want)
+			continue;
+		fd = cmp_tmpfile(c, p, sizeof(p));
+		if (fd < 0) {
+			rc = -1;
+			break;
+		}
+		e->tmp = strdup(p);
+		memset(&tmp, 0, sizeof(tmp));
+		pump_data(c, a, &tmp, fd);
+		close(fd);
+		if (tmp.partial || e->tmp == NULL) {
+			e->want = 0;
+			if (e->tmp != NULL)
+				unlink(e->tmp);
+			free(e->tmp);
+			e->tmp = NULL;
+		}
+		want--;
+	}
+	archive_read_free(a);
+	return rc;
+}
+
+static int
+recurse_members(struct cmp_ctx *c, const char *path, struct listing *la, struct listing *lb,
+                unsigned depth)
+{
+	for (size_t i = 0; i < la->n; i++) {
+		struct entry *a = &la->e[i], *b;
+		char *sub;
+		int rc;
+
+		if (!a->want)
+			continue;
+		b = &lb->e[a->pair];
+		sub = cmp_join(path, b->name);
+		if (sub == NULL)
+			return -1;
+		if (a->tmp == NULL || b->tmp == NULL) {
+			cmp_note(c, "'%s': not compared (limit or extraction error)", sub);
+			rc = cmp_add_member(c, sub, MEM_DIFFERENT) == VOUCH_OK ? 0 : -1;
+		} else {
+			rc = cmp_files(c, sub, a->tmp, b->tmp, depth);
+		}
+		free(sub);
+		unlink(a->tmp);
+		unlink(b->tmp);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+struct gz_header {
+	int ok;
+	uint32_t mtime;
+	unsigned flags, xfl, os;
+	char name[256];
+};
+
+static void
+parse_gzip(const uint8_t *m, size_t n, struct gz_header *h)
+{
+	size_t off = 10;
+
+	memset(h, 0, sizeof(*h));
+	if (n < 10)
+		return;
+	h->ok = 1;
+	h->flags = m[3];
+	h->mtime = (uint32_t)m[4] | (uint32_t)m[5] << 8 | (uint32_t)m[6] << 16 | (uint32_t)m[7] << 24;
+	h->xfl = m[8];
+	h->os = m[9];
+	if ((h->flags & 4) && off + 2 <= n)
+		off += 2 + (size_t)(m[off] | m[off + 1] << 8);
+	if (h->flags & 8) {
+		size_t k = 0;
+
+		while (off < n && m[off] != 0 && k + 1 < sizeof(h->name))
+			h->name[k++] = (m[off] >= 0x20 && m[off] < 0x7f) ? (char)m[off] : '?', off++;
+		h->name[k] = '\0';
+	}
+}
+
+static const char *
+comp_name(enum comp k)
+{
+	static const char *const names[] = { "none", "gzip", "xz", "zstd", "bzip2" };
+
+	return names[k];
+}
+
+/* Compression header differences; returns 1 when one was recorded. */
+static int
+cmp_comp_headers(struct cmp_ctx *c, const char *path, const char *fa, const char *fb)
+{
+	uint8_t ma[1024], mb[1024];
+	size_t na = read_head(fa, ma, sizeof(ma), 0), nb = read_head(fb, mb, sizeof(mb), 0);
+	enum comp ka = comp_of(ma, na), kb = comp_of(mb, nb);
+	struct cmp_diff *d = NULL;
+	char sa[80], sb[80];
+
+	if (ka == COMP_NONE && kb == COMP_NONE)
+		return 0;
+	d = cmp_add_diff(c, path, CMP_COMP_HEADER);
+	if (d == NULL)
+		return -1;
+	if (ka != kb) {
+		add_field(d, "compression", comp_name(ka), comp_name(kb), VOUCH_NORM_COMPRESSION);
+	} else if (ka == COMP_GZIP) {
+		struct gz_header ga, gb;
+
+		parse_gzip(ma, na, &ga);
+		parse_gzip(mb, nb, &gb);
+		if (ga.mtime != gb.mtime)
+			num_field(d, "gzip mtime", ga.mtime, gb.mtime, VOUCH_NORM_GZIP_HEADER, 0);
+		if (strcmp(ga.name, gb.name) != 0)
+			add_field(d, "gzip name", ga.name, gb.name, VOUCH_NORM_GZIP_HEADER);
+		if (ga.os != gb.os)
+			num_field(d, "gzip os", ga.os, gb.os, VOUCH_NORM_GZIP_HEADER, 0);
+		if (ga.xfl != gb.xfl)
+			num_field(d, "gzip xfl", ga.xfl, gb.xfl, VOUCH_NORM_GZIP_HEADER, 0);
+		if ((ga.flags & ~8u) != (gb.flags & ~8u))
+			num_field(d, "gzip flags", ga.flags, gb.flags, VOUCH_NORM_GZIP_HEADER, 0);
+	} else {
+		size_t hl = ka == COMP_XZ ? 12 : ka == COMP_BZIP2 ? 4 : 6;
+
+		if (na >= hl && nb >= hl && memcmp(ma, mb, hl) != 0) {
+			vouch_hex_encode(ma, hl, sa);
+			vouch_hex_encode(mb, hl, sb);
+			add_field(d, "header", sa, sb, VOUCH_NORM_GZIP_HEADER);
+		}
+	}
+	if (d->nitems == 0) {
+		free(d->path);
+		memset(d, 0, sizeof(*d));
+		c->r->ndiffs--;
+		return 0;
+	}
+	d->hints = VOUCH_HINT_COMPRESSION_HEADER;
+	d->summary = strdup("compression header differs");
+	excuse(c, d);
+	return 1;
+}
+
+/* Bytes differ but nothing inside does: say where that leaves us. */
+static int
+cmp_no_inner_diff(struct cmp_ctx *c, const char *path, const struct listing *la,
+                  const struct listing *lb)
+{
+	struct cmp_diff *d;
+
+	if (la->filter || lb->filter) {
+		d = cmp_add_diff(c, path, CMP_COMP_ENCODING);
+		if (d == NULL)
+			return -1;
+		d->hints = VOUCH_HINT_COMPRESSION_ENCODING;
+		d->summary = strdup("compressed bytes differ, decompressed content is equal");
+		cmp_add_item(d, "compressed stream", NULL, NULL, NULL, VOUCH_NORM_COMPRESSION);
+		excuse(c, d);
+	} else {
+		d = cmp_add_diff(c, path, CMP_CONTAINER);
+		if (d == NULL)
+			return -1;
+		d->hints = VOUCH_HINT_ARCHIVE_METADATA;
+		d->summary = strdup("archive bytes differ, members and their metadata are equal");
+	}
+	return 0;
+}
+
+int
+cmp_archives(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
+             unsigned depth)
+{
+	struct listing la, lb;
+	size_t before = c->r->ndiffs;
+	int rc;
+
+	memset(&la, 0, sizeof(la));
+	memset(&lb, 0, sizeof(lb));
+	la.label = "A";
+	lb.label = "B";
+	rc = scan(c, path, fa, &la);
+	if (rc == 0)
+		rc = scan(c, path, fb, &lb);
+	if (rc == 0 && (la.truncated || lb.truncated))
+		cmp_note(c, "'%s': listing incomplete (limit), members present on one side only "
+		         "are not reported", path);
+	if (rc != 0 || la.raw != lb.raw) {
+		listing_free(&la);
+		listing_free(&lb);
+		return rc < 0 ? -1 : 0; /* not both archives: compared as bytes */
+	}
+	rc = cmp_comp_headers(c, path, fa, fb) < 0 ? -1 : 0;
+	if (rc == 0)
+		rc = pair_members(c, path, &la, &lb);
+	if (rc == 0 && !la.raw)
+		rc = check_order(c, path, &la, &lb);
+	if (rc == 0 && (extract_wanted(c, fa, &la) != 0 || extract_wanted(c, fb, &lb) != 0))
+		cmp_note(c, "'%s': members could not be extracted", path);
+	if (rc == 0)
+		rc = recurse_members(c, path, &la, &lb, depth);
+	if (rc == 0 && c->r->ndiffs == before && !c->r->incomplete)
+		rc = cmp_no_inner_diff(c, path, &la, &lb);
+	listing_free(&la);
+	listing_free(&lb);
+	return rc < 0 ? -1 : 1;
+}

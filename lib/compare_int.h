@@ -1,0 +1,136 @@
+/* compare_int.h - internals shared by the compare*.c files (not installed). */
+#ifndef VOUCH_COMPARE_INT_H
+#define VOUCH_COMPARE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vouch/compare.h"
+#include "vouch/digest.h"
+
+enum cmp_kind {
+	CMP_CONTENT,      /* bytes differ (binary detail) */
+	CMP_TEXT,         /* text lines differ */
+	CMP_ELF,          /* ELF sections differ */
+	CMP_ADDED,        /* only in B */
+	CMP_REMOVED,      /* only in A */
+	CMP_METADATA,     /* archive or file metadata */
+	CMP_ORDER,        /* archive member order */
+	CMP_COMP_HEADER,  /* compression header */
+	CMP_COMP_ENCODING,/* compressed bytes differ, content equal */
+	CMP_CONTAINER,    /* archive bytes differ, members equal */
+	CMP_TYPE,         /* different kinds of object */
+	CMP_LIMIT,        /* a limit stopped the comparison here */
+	CMP_ERROR         /* could not read */
+};
+
+struct cmp_item {         /* one field, section, ... of a difference */
+	char *name;
+	char *a;
+	char *b;
+	char *note;
+	unsigned rule;        /* normalization rule that excuses it, 0 if none */
+};
+
+struct cmp_side {
+	int present;
+	uint64_t size;
+	uint8_t sha256[32];
+};
+
+struct cmp_diff {
+	char *path;
+	enum cmp_kind kind;
+	unsigned hints;
+	unsigned excused;     /* rules that excused it; 0 = not excused */
+	char *summary;        /* one line */
+	struct cmp_side a, b;
+	int has_offset;
+	uint64_t offset;      /* first differing byte */
+	uint64_t count;       /* differing bytes in the common length */
+	char *diff;           /* unified diff or hex dump, or NULL */
+	int truncated;
+	struct cmp_item *items;
+	size_t nitems;
+};
+
+enum cmp_mstatus { MEM_SAME, MEM_DIFFERENT, MEM_EQUIVALENT, MEM_ADDED, MEM_REMOVED };
+
+struct cmp_member {
+	char *path;
+	int status;
+};
+
+struct cmp_artifact {     /* a top-level file (the statement's subjects) */
+	char *name;
+	struct cmp_side a, b;
+};
+
+struct vouch_compare_report {
+	struct vouch_compare_opts opts;
+	char *a_path, *b_path;
+	struct cmp_side a, b;
+	int is_dir;
+	int verdict;
+	unsigned rules_needed;
+	struct cmp_diff *diffs;
+	size_t ndiffs, capdiffs;
+	struct cmp_member *members;
+	size_t nmembers, capmembers;
+	struct cmp_artifact *arts;
+	size_t narts, caparts;
+	char **notes;
+	size_t nnotes;
+	int incomplete;
+};
+
+struct cmp_ctx {
+	const struct vouch_compare_opts *o;
+	struct vouch_compare_report *r;
+	char tmpdir[4096];
+	unsigned tmpseq;
+	uint64_t members;     /* seen so far (limit) */
+	uint64_t unpacked;    /* decompressed bytes so far (limit) */
+	int members_limited;
+	int size_limited;
+};
+
+/* Internal to libvouch: not exported from the shared library. */
+#define CMP_INTERNAL __attribute__((visibility("hidden")))
+
+/* compare.c */
+CMP_INTERNAL struct cmp_diff *cmp_add_diff(struct cmp_ctx *c, const char *path,
+                                           enum cmp_kind kind);
+CMP_INTERNAL int cmp_add_item(struct cmp_diff *d, const char *name, const char *a,
+                              const char *b, const char *note, unsigned rule);
+CMP_INTERNAL int cmp_add_member(struct cmp_ctx *c, const char *path, int status);
+CMP_INTERNAL void cmp_note(struct cmp_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+CMP_INTERNAL char *cmp_join(const char *parent, const char *name);
+CMP_INTERNAL char *cmp_printable(const char *s, size_t n);
+CMP_INTERNAL char *cmp_printable_text(const char *s, size_t n);
+CMP_INTERNAL int cmp_tmpfile(struct cmp_ctx *c, char *path, size_t pathsz);
+CMP_INTERNAL int cmp_files(struct cmp_ctx *c, const char *path, const char *fa,
+                           const char *fb, unsigned depth);
+CMP_INTERNAL int cmp_hash_file(const char *file, struct cmp_side *s);
+CMP_INTERNAL char *cmp_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* compare_archive.c: 1 handled, 0 not an archive, <0 error (recorded) */
+CMP_INTERNAL int cmp_is_archive_magic(const char *file);
+CMP_INTERNAL int cmp_archives(struct cmp_ctx *c, const char *path, const char *fa,
+                              const char *fb, unsigned depth);
+
+/* compare_diff.c, compare_elf.c */
+CMP_INTERNAL int cmp_is_text(const char *file, uint64_t size, size_t max);
+CMP_INTERNAL int cmp_text(struct cmp_ctx *c, struct cmp_diff *d, const char *fa,
+                          const char *fb);
+CMP_INTERNAL int cmp_binary(struct cmp_ctx *c, struct cmp_diff *d, const char *fa,
+                            const char *fb);
+CMP_INTERNAL int cmp_elf(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
+                         const struct cmp_side *sa, const struct cmp_side *sb);
+CMP_INTERNAL unsigned cmp_window_hints(const uint8_t *a, size_t na, const uint8_t *b,
+                                       size_t nb);
+CMP_INTERNAL int cmp_hexdump(char **out, uint64_t base, const uint8_t *a, size_t na,
+                             const uint8_t *b, size_t nb);
+
+#endif
