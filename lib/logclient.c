@@ -1,0 +1,428 @@
+/* logclient.c - fetch and verify a tlog-tiles log over HTTP (libcurl). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "vouch/logclient.h"
+#include "vouch/tile.h"
+
+#define CHECKPOINT_MAX VOUCH_NOTE_MAX
+#define BUNDLE_MAX ((size_t)VOUCH_TILE_WIDTH * (VOUCH_ENTRY_MAX + 2))
+
+struct vouch_logclient {
+	CURL *curl;
+	char *url;
+	const vouch_note_verifier *ver;
+	char origin[VOUCH_ORIGIN_MAX + 1];
+	long timeout_s;
+	unsigned retries;
+};
+
+int
+vouch_logclient_new(const char *url, const vouch_note_verifier *ver, const char *origin,
+                    long timeout_s, unsigned retries, vouch_logclient **out, vouch_err *err)
+{
+	vouch_logclient *lc = NULL;
+	size_t n = strlen(url);
+	static int global;
+
+	*out = NULL;
+	if (n == 0 || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
+		return vouch_err_set(err, VOUCH_EUSAGE, "'%s' is not an http(s) URL", url);
+	if (!global) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+			return vouch_err_set(err, VOUCH_EIO, "cannot initialise libcurl");
+		global = 1;
+	}
+	if ((lc = calloc(1, sizeof *lc)) == NULL || (lc->url = strdup(url)) == NULL) {
+		free(lc);
+		return vouch_err_sys(err, VOUCH_ENOMEM, "log client");
+	}
+	while (n > 0 && lc->url[n - 1] == '/')
+		lc->url[--n] = '\0';
+	lc->ver = ver;
+	if (origin == NULL && ver != NULL)
+		origin = vouch_note_verifier_name(ver);
+	if (origin != NULL)
+		snprintf(lc->origin, sizeof lc->origin, "%s", origin);
+	lc->timeout_s = timeout_s > 0 ? timeout_s : 30;
+	lc->retries = retries;
+	if ((lc->curl = curl_easy_init()) == NULL) {
+		vouch_logclient_free(lc);
+		return vouch_err_set(err, VOUCH_EIO, "cannot create a curl handle");
+	}
+	*out = lc;
+	return VOUCH_OK;
+}
+
+void
+vouch_logclient_free(vouch_logclient *lc)
+{
+	if (lc == NULL)
+		return;
+	if (lc->curl != NULL)
+		curl_easy_cleanup(lc->curl);
+	free(lc->url);
+	free(lc);
+}
+
+struct sink {
+	vouch_buf *b;
+	int over;
+};
+
+static size_t
+on_data(char *p, size_t size, size_t nmemb, void *ctx)
+{
+	struct sink *s = ctx;
+	size_t n = size * nmemb;
+
+	if (vouch_buf_append(s->b, p, n, NULL) != VOUCH_OK) {
+		s->over = 1;
+		return 0;
+	}
+	return n;
+}
+
+static void
+backoff(unsigned attempt)
+{
+	unsigned ms = 200u << (attempt < 5 ? attempt : 5);
+	struct timespec ts;
+
+	if (ms > 5000)
+		ms = 5000;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+static int
+transient(long status)
+{
+	return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+/* One request with retries.  body NULL: GET. */
+static int
+request(vouch_logclient *lc, const char *path, const void *body, size_t len, size_t max,
+        vouch_buf *out, long *status, vouch_err *err)
+{
+	char url[4096];
+	unsigned attempt;
+	int n = snprintf(url, sizeof url, "%s/%s", lc->url, path);
+
+	*status = 0;
+	vouch_buf_init(out, max + 1);
+	if (n < 0 || (size_t)n >= sizeof url)
+		return vouch_err_set(err, VOUCH_EUSAGE, "URL too long");
+	for (attempt = 0;; attempt++) {
+		struct sink s = { out, 0 };
+		CURLcode cc;
+
+		vouch_buf_reset(out);
+		curl_easy_reset(lc->curl);
+		curl_easy_setopt(lc->curl, CURLOPT_URL, url);
+		curl_easy_setopt(lc->curl, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(lc->curl, CURLOPT_WRITEDATA, &s);
+		curl_easy_setopt(lc->curl, CURLOPT_TIMEOUT, lc->timeout_s);
+		curl_easy_setopt(lc->curl, CURLOPT_CONNECTTIMEOUT, lc->timeout_s < 10 ? lc->timeout_s : 10L);
+		curl_easy_setopt(lc->curl, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(lc->curl, CURLOPT_USERAGENT, "vouch-log/" PACKAGE_VERSION);
+		curl_easy_setopt(lc->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+		if (body != NULL) {
+			curl_easy_setopt(lc->curl, CURLOPT_POST, 1L);
+			curl_easy_setopt(lc->curl, CURLOPT_POSTFIELDS, body);
+			curl_easy_setopt(lc->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		}
+		cc = curl_easy_perform(lc->curl);
+		if (s.over)
+			return vouch_err_set(err, VOUCH_ELIMIT, "'%s': response larger than %zu bytes",
+			                     url, max);
+		if (cc == CURLE_OK)
+			curl_easy_getinfo(lc->curl, CURLINFO_RESPONSE_CODE, status);
+		if ((cc == CURLE_OK && !transient(*status)) || attempt >= lc->retries)
+			break;
+		backoff(attempt);
+	}
+	if (*status == 0)
+		return vouch_err_set(err, VOUCH_EIO, "'%s': request failed", url);
+	return VOUCH_OK;
+}
+
+int
+vouch_logclient_get(vouch_logclient *lc, const char *path, size_t max, vouch_buf *out,
+                    long *status, vouch_err *err)
+{
+	int rc = request(lc, path, NULL, 0, max, out, status, err);
+
+	if (rc != VOUCH_OK)
+		return rc;
+	if (*status == 404)
+		return vouch_err_set(err, VOUCH_ENEGATIVE, "'%s/%s': not found", lc->url, path);
+	if (*status != 200)
+		return vouch_err_set(err, VOUCH_EIO, "'%s/%s': HTTP status %ld", lc->url, path,
+		                     *status);
+	return VOUCH_OK;
+}
+
+int
+vouch_logclient_post(vouch_logclient *lc, const char *path, const void *body, size_t len,
+                     size_t max, vouch_buf *out, long *status, vouch_err *err)
+{
+	return request(lc, path, body != NULL ? body : "", len, max, out, status, err);
+}
+
+int
+vouch_logclient_checkpoint(vouch_logclient *lc, vouch_checkpoint *cp, vouch_buf *note,
+                           vouch_err *err)
+{
+	vouch_buf b;
+	long st = 0;
+	int rc;
+
+	if (lc->ver == NULL)
+		return vouch_err_set(err, VOUCH_EUSAGE, "no verifier key for the log");
+	if ((rc = vouch_logclient_get(lc, "checkpoint", CHECKPOINT_MAX, &b, &st, err)) ==
+	        VOUCH_OK &&
+	    (rc = vouch_checkpoint_open((const char *)b.data, b.len, lc->origin,
+	                                (vouch_note_verifier *const *)&lc->ver, 1, cp, err)) ==
+	        VOUCH_OK &&
+	    note != NULL)
+		rc = vouch_buf_append(note, b.data, b.len, err);
+	vouch_buf_free(&b);
+	return rc;
+}
+
+/* GET a tile or bundle: the partial one, else the full one. */
+static int
+get_tile(vouch_logclient *lc, int level, uint64_t index, unsigned width, size_t max,
+         vouch_buf *out, int *full, vouch_err *err)
+{
+	char rel[VOUCH_TILE_PATH_MAX];
+	vouch_err local;
+	long st = 0;
+	int rc;
+
+	*full = width == VOUCH_TILE_WIDTH;
+	if ((rc = vouch_tile_path(level, index, width, rel, sizeof rel, err)) != VOUCH_OK)
+		return rc;
+	vouch_err_clear(&local);
+	rc = vouch_logclient_get(lc, rel, max, out, &st, &local);
+	if (rc == VOUCH_ENEGATIVE && width < VOUCH_TILE_WIDTH) {
+		vouch_buf_free(out);
+		*full = 1;
+		if ((rc = vouch_tile_path(level, index, VOUCH_TILE_WIDTH, rel, sizeof rel, err)) !=
+		    VOUCH_OK)
+			return rc;
+		vouch_err_clear(&local);
+		rc = vouch_logclient_get(lc, rel, max, out, &st, &local);
+	}
+	if (rc != VOUCH_OK)
+		return vouch_err_set(err, rc == VOUCH_ENEGATIVE ? VOUCH_EIO : rc, "%s", local.msg);
+	return VOUCH_OK;
+}
+
+int
+vouch_logclient_read_tile(void *ctx, int level, uint64_t index, unsigned width, uint8_t *out,
+                          vouch_err *err)
+{
+	vouch_logclient *lc = ctx;
+	vouch_buf b;
+	int rc, full = 0;
+
+	rc = get_tile(lc, level, index, width, VOUCH_TILE_BYTES, &b, &full, err);
+	if (rc == VOUCH_OK) {
+		size_t want = full ? VOUCH_TILE_BYTES : (size_t)width * VOUCH_HASH_LEN;
+
+		if (b.len != want)
+			rc = vouch_err_set(err, VOUCH_EINPUT, "tile %d/%llu has %zu bytes, not %zu",
+			                   level, (unsigned long long)index, b.len, want);
+		else
+			memcpy(out, b.data, (size_t)width * VOUCH_HASH_LEN);
+	}
+	vouch_buf_free(&b);
+	return rc;
+}
+
+/* Bundle bi of the tree of size; spans for its first width entries. */
+static int
+get_bundle(vouch_logclient *lc, uint64_t bi, uint64_t size, vouch_buf *b,
+           struct vouch_span *sp, unsigned *width, vouch_err *err)
+{
+	int rc, full = 0;
+
+	*width = vouch_tile_width(VOUCH_TILE_ENTRIES, bi, size);
+	if ((rc = get_tile(lc, VOUCH_TILE_ENTRIES, bi, *width, BUNDLE_MAX, b, &full, err)) !=
+	    VOUCH_OK)
+		return rc;
+	rc = vouch_bundle_split(b->data, b->len, full ? VOUCH_TILE_WIDTH : *width, sp, err);
+	if (rc != VOUCH_OK)
+		vouch_err_prefix(err, "entry bundle %llu", (unsigned long long)bi);
+	return rc;
+}
+
+int
+vouch_logclient_entry(vouch_logclient *lc, const vouch_checkpoint *cp, uint64_t index,
+                      vouch_buf *out, vouch_hash *proof, size_t *n, vouch_err *err)
+{
+	struct vouch_span sp[VOUCH_TILE_WIDTH];
+	vouch_hash p[VOUCH_PROOF_MAX], leaf;
+	vouch_tilehashes *th = NULL;
+	vouch_buf b;
+	unsigned w = 0;
+	size_t pn = 0, i = (size_t)(index % VOUCH_TILE_WIDTH);
+	int rc;
+
+	memset(&b, 0, sizeof b);
+	if (index >= cp->size)
+		return vouch_err_set(err, VOUCH_EUSAGE, "no entry %llu in a log of size %llu",
+		                     (unsigned long long)index, (unsigned long long)cp->size);
+	if ((rc = get_bundle(lc, index / VOUCH_TILE_WIDTH, cp->size, &b, sp, &w, err)) !=
+	        VOUCH_OK ||
+	    (rc = vouch_merkle_leaf_hash(b.data + sp[i].off, sp[i].len, leaf, err)) != VOUCH_OK ||
+	    (rc = vouch_tilehashes_new(cp->size, vouch_logclient_read_tile, lc, &th, err)) !=
+	        VOUCH_OK ||
+	    (rc = vouch_merkle_prove_inclusion(vouch_tilehashes_read, th, index, cp->size, p, &pn,
+	                                       err)) != VOUCH_OK)
+		goto out;
+	if ((rc = vouch_merkle_verify_inclusion(leaf, index, cp->size, cp->root,
+	                                        (const vouch_hash *)p, pn, err)) != VOUCH_OK) {
+		vouch_err_prefix(err, "entry %llu", (unsigned long long)index);
+		goto out;
+	}
+	if ((rc = vouch_buf_append(out, b.data + sp[i].off, sp[i].len, err)) != VOUCH_OK)
+		goto out;
+	if (proof != NULL && n != NULL) {
+		memcpy(proof, p, pn * VOUCH_HASH_LEN);
+		*n = pn;
+	}
+out:
+	vouch_tilehashes_free(th);
+	vouch_buf_free(&b);
+	return rc;
+}
+
+/* Subtrees inside [from, to) come from computed leaf hashes, others from
+ * the tiles; the root over both must be the checkpoint's. */
+struct mixed {
+	vouch_tilehashes *th;
+	const vouch_hash *leaves;
+	uint64_t from, to;
+};
+
+static int
+mixed_read(void *ctx, unsigned level, uint64_t index, vouch_hash out, vouch_err *err)
+{
+	struct mixed *m = ctx;
+	uint64_t start = index << level, n = (uint64_t)1 << level;
+
+	if (start >= m->from && start + n <= m->to)
+		return vouch_merkle_root_of(m->leaves + (start - m->from), n, out, err);
+	return vouch_tilehashes_read(m->th, level, index, out, err);
+}
+
+/* Pass over the bundles of [from, size): hash (pass 0) or hand out after
+ * comparing with the hashes of pass 0 (pass 1). */
+static int
+walk_bundles(vouch_logclient *lc, const vouch_checkpoint *cp, uint64_t from, vouch_hash *leaves,
+             int pass, vouch_logclient_entry_fn fn, void *ctx, vouch_err *err)
+{
+	struct vouch_span sp[VOUCH_TILE_WIDTH];
+	uint64_t bi, i;
+	int rc = VOUCH_OK;
+
+	for (bi = from / VOUCH_TILE_WIDTH; bi * VOUCH_TILE_WIDTH < cp->size && rc == VOUCH_OK;
+	     bi++) {
+		vouch_buf b;
+		unsigned w = 0;
+
+		memset(&b, 0, sizeof b);
+		rc = get_bundle(lc, bi, cp->size, &b, sp, &w, err);
+		for (i = 0; rc == VOUCH_OK && i < w; i++) {
+			uint64_t idx = bi * VOUCH_TILE_WIDTH + i;
+			vouch_hash h;
+
+			if (idx < from)
+				continue;
+			if ((rc = vouch_merkle_leaf_hash(b.data + sp[i].off, sp[i].len, h, err)) !=
+			    VOUCH_OK)
+				break;
+			if (pass == 0) {
+				memcpy(leaves[idx - from], h, VOUCH_HASH_LEN);
+			} else if (memcmp(leaves[idx - from], h, VOUCH_HASH_LEN) != 0) {
+				rc = vouch_err_set(err, VOUCH_ENEGATIVE,
+				                   "entry %llu changed while being read",
+				                   (unsigned long long)idx);
+			} else {
+				rc = fn(ctx, idx, b.data + sp[i].off, sp[i].len, err);
+			}
+		}
+		vouch_buf_free(&b);
+	}
+	return rc;
+}
+
+int
+vouch_logclient_entries(vouch_logclient *lc, const vouch_checkpoint *cp, uint64_t from,
+                        vouch_logclient_entry_fn fn, void *ctx, vouch_err *err)
+{
+	struct mixed m = { NULL, NULL, from, cp->size };
+	vouch_hash *leaves = NULL, root;
+	int rc;
+
+	if (from >= cp->size)
+		return VOUCH_OK;
+	if (cp->size - from > ((uint64_t)1 << 26))
+		return vouch_err_set(err, VOUCH_ELIMIT, "too many entries to read at once");
+	if ((leaves = calloc((size_t)(cp->size - from), sizeof *leaves)) == NULL)
+		return vouch_err_sys(err, VOUCH_ENOMEM, "entries");
+	m.leaves = (const vouch_hash *)leaves;
+	if ((rc = walk_bundles(lc, cp, from, leaves, 0, NULL, NULL, err)) != VOUCH_OK ||
+	    (rc = vouch_tilehashes_new(cp->size, vouch_logclient_read_tile, lc, &m.th, err)) !=
+	        VOUCH_OK ||
+	    (rc = vouch_merkle_tree_root(mixed_read, &m, cp->size, root, err)) != VOUCH_OK)
+		goto out;
+	if (memcmp(root, cp->root, VOUCH_HASH_LEN) != 0) {
+		rc = vouch_err_set(err, VOUCH_ENEGATIVE,
+		                   "entries %llu..%llu do not hash to the checkpoint's root",
+		                   (unsigned long long)from, (unsigned long long)cp->size - 1);
+		goto out;
+	}
+	rc = walk_bundles(lc, cp, from, leaves, 1, fn, ctx, err);
+out:
+	vouch_tilehashes_free(m.th);
+	free(leaves);
+	return rc;
+}
+
+int
+vouch_logclient_consistency(vouch_logclient *lc, const vouch_checkpoint *old,
+                            const vouch_checkpoint *cp, vouch_hash *proof, size_t *n,
+                            vouch_err *err)
+{
+	vouch_tilehashes *th = NULL;
+	int rc;
+
+	*n = 0;
+	if (old->size > cp->size)
+		return vouch_err_set(err, VOUCH_ENEGATIVE, "the log shrank from %llu to %llu",
+		                     (unsigned long long)old->size, (unsigned long long)cp->size);
+	if (old->size == 0)
+		return VOUCH_OK; /* everything extends the empty tree */
+	if (old->size == cp->size)
+		return vouch_merkle_verify_consistency(old->size, cp->size, old->root, cp->root,
+		                                       NULL, 0, err);
+	if ((rc = vouch_tilehashes_new(cp->size, vouch_logclient_read_tile, lc, &th, err)) ==
+	        VOUCH_OK &&
+	    (rc = vouch_merkle_prove_consistency(vouch_tilehashes_read, th, old->size, cp->size,
+	                                         proof, n, err)) == VOUCH_OK)
+		rc = vouch_merkle_verify_consistency(old->size, cp->size, old->root, cp->root,
+		                                     (const vouch_hash *)proof, *n, err);
+	vouch_tilehashes_free(th);
+	return rc;
+}

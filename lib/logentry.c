@@ -1,0 +1,94 @@
+/* logentry.c - what a vouch log accepts: a DSSE envelope carrying an in-toto
+ * statement, optionally signed by one of a set of submitter keys. */
+#include "config.h"
+
+#include <string.h>
+
+#include "vouch/codec.h"
+#include "vouch/dsse.h"
+#include "vouch/json.h"
+#include "vouch/logstore.h"
+#include "vouch/statement.h"
+#include "vouch/tile.h"
+
+#define INTOTO_TYPE "application/vnd.in-toto+json"
+
+static int
+collect_subjects(const vouch_statement *st, vouch_buf *out, vouch_err *err)
+{
+	size_t i, n = vouch_statement_subject_count(st), taken = 0;
+	int rc;
+
+	for (i = 0; i < n && taken < VOUCH_LOGSTORE_SUBJECTS_MAX; i++) {
+		const cJSON *digest = vouch_json_get_object(vouch_statement_subject(st, i), "digest");
+		const char *hex = digest != NULL ? vouch_json_get_string(digest, "sha256") : NULL;
+		uint8_t d[32];
+
+		if (hex == NULL || !vouch_is_lower_hex(hex, strlen(hex), 32) ||
+		    vouch_hex_decode(hex, 64, d, sizeof d, VOUCH_HEX_LOWER, NULL) != VOUCH_OK)
+			continue;
+		if ((rc = vouch_buf_append(out, d, sizeof d, err)) != VOUCH_OK)
+			return rc;
+		taken++;
+	}
+	return VOUCH_OK;
+}
+
+int
+vouch_logentry_check(const uint8_t *body, size_t len, const vouch_key *const *keys,
+                     size_t nkeys, vouch_buf *subjects, vouch_err *err)
+{
+	vouch_envelope *env = NULL;
+	vouch_statement *st = NULL;
+	vouch_buf verified;
+	const uint8_t *payload;
+	size_t plen = 0;
+	int rc;
+
+	vouch_buf_init(&verified, VOUCH_ENTRY_MAX + 1);
+	if (len > VOUCH_ENTRY_MAX) {
+		rc = vouch_err_set(err, VOUCH_ELIMIT, "envelope of %zu bytes exceeds %u", len,
+		                   (unsigned)VOUCH_ENTRY_MAX);
+		goto out;
+	}
+	if ((rc = vouch_envelope_parse((const char *)body, len, VOUCH_ENTRY_MAX, &env, err)) !=
+	    VOUCH_OK) {
+		rc = rc == VOUCH_ENOMEM ? rc : VOUCH_EINPUT;
+		goto out;
+	}
+	if (strcmp(vouch_envelope_payload_type(env), INTOTO_TYPE) != 0) {
+		rc = vouch_err_set(err, VOUCH_EINPUT, "payloadType '%.100s' is not in-toto",
+		                   vouch_envelope_payload_type(env));
+		goto out;
+	}
+	if (nkeys > 0) {
+		struct vouch_dsse_verify opt = { INTOTO_TYPE, keys, nkeys, 1 };
+
+		rc = vouch_envelope_verify(env, &opt, &verified, NULL, NULL, err);
+		if (rc != VOUCH_OK)
+			goto out;
+		payload = verified.data;
+		plen = verified.len;
+	} else {
+		payload = vouch_envelope_payload(env, &plen);
+	}
+	if ((rc = vouch_statement_parse(payload, plen, &st, err)) != VOUCH_OK) {
+		rc = rc == VOUCH_ENOMEM ? rc : VOUCH_EINPUT;
+		goto out;
+	}
+	if (subjects != NULL)
+		rc = collect_subjects(st, subjects, err);
+out:
+	vouch_statement_free(st);
+	vouch_envelope_free(env);
+	vouch_buf_free(&verified);
+	return rc;
+}
+
+void
+vouch_logentry_indexer(void *ctx, const uint8_t *entry, size_t len, vouch_buf *out)
+{
+	(void)ctx;
+	if (vouch_logentry_check(entry, len, NULL, 0, out, NULL) != VOUCH_OK)
+		vouch_buf_reset(out);
+}

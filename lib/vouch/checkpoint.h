@@ -1,0 +1,82 @@
+/* vouch/checkpoint.h - C2SP checkpoints (signed tree heads) and
+ * c2sp.org/tlog-proof@v1 offline inclusion proofs.
+ *
+ * Checkpoint note text:
+ *     <origin>\n<tree size in decimal>\n<base64 root hash>\n[<extension line>\n...]
+ * The origin is a schemeless URL: printable ASCII, no spaces, no '+'.  The
+ * log signs under a key whose name is the origin.
+ */
+#ifndef VOUCH_CHECKPOINT_H
+#define VOUCH_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "buf.h"
+#include "error.h"
+#include "key.h"
+#include "merkle.h"
+#include "note.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VOUCH_ORIGIN_MAX 255
+#define VOUCH_CHECKPOINT_EXT_MAX 1024 /* bytes of extension lines */
+
+typedef struct vouch_checkpoint {
+	char origin[VOUCH_ORIGIN_MAX + 1];
+	uint64_t size;
+	vouch_hash root;
+	char ext[VOUCH_CHECKPOINT_EXT_MAX + 1]; /* extension lines, each ending in \n */
+	size_t ext_len;
+} vouch_checkpoint;
+
+/* True when s[0..len) is a valid origin. */
+int vouch_origin_valid(const char *s, size_t len);
+
+/* Parse checkpoint note text (not the signatures). */
+int vouch_checkpoint_parse(const char *text, size_t len, vouch_checkpoint *cp,
+                           vouch_err *err);
+/* Append the note text of cp. */
+int vouch_checkpoint_text(const vouch_checkpoint *cp, vouch_buf *out, vouch_err *err);
+/* Append cp signed by key under the name cp->origin. */
+int vouch_checkpoint_sign(const vouch_checkpoint *cp, const vouch_key *key, vouch_buf *out,
+                          vouch_err *err);
+/* Verify a signed checkpoint with the verifiers and parse it.  When origin
+ * is non-NULL the checkpoint's origin must equal it. */
+int vouch_checkpoint_open(const char *note, size_t len, const char *origin,
+                          vouch_note_verifier *const *vs, size_t nvs, vouch_checkpoint *cp,
+                          vouch_err *err);
+
+/* ---- c2sp.org/tlog-proof@v1 ---- */
+
+#define VOUCH_TLOGPROOF_EXTRA_MAX 4096
+
+/* Parsed proof; owns its buffers: release with vouch_tlogproof_clear. */
+typedef struct vouch_tlogproof {
+	int has_extra;
+	vouch_buf extra;         /* decoded extra data */
+	uint64_t index;
+	vouch_hash proof[VOUCH_PROOF_MAX];
+	size_t nproof;
+	vouch_buf checkpoint;    /* the signed checkpoint note, verbatim */
+} vouch_tlogproof;
+
+void vouch_tlogproof_init(vouch_tlogproof *p);
+void vouch_tlogproof_clear(vouch_tlogproof *p);
+int vouch_tlogproof_parse(const char *s, size_t len, vouch_tlogproof *p, vouch_err *err);
+/* Append the text form.  extra may be NULL (no extra line). */
+int vouch_tlogproof_format(const uint8_t *extra, size_t extra_len, uint64_t index,
+                           const vouch_hash *proof, size_t nproof, const char *note,
+                           size_t note_len, vouch_buf *out, vouch_err *err);
+/* Verify the checkpoint's signature (and origin, when non-NULL) and that
+ * leaf is at p->index under its root.  Fills cp (may be NULL). */
+int vouch_tlogproof_verify(const vouch_tlogproof *p, const vouch_hash leaf,
+                           const char *origin, vouch_note_verifier *const *vs, size_t nvs,
+                           vouch_checkpoint *cp, vouch_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
