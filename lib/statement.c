@@ -8,31 +8,37 @@
 #include "vouch/codec.h"
 #include "vouch/json.h"
 #include "vouch/statement.h"
+#include "vouch/tree.h"
 
 struct vouch_statement {
 	cJSON *root;
 };
 
-/* Known DigestSet algorithms: hex length, and whether they count toward
- * the sha256 floor (vouch can compute every counting one). */
+/* Known DigestSet algorithms: hex length, whether they count toward the
+ * sha256 floor, and the vouch_alg bit when vouch can compute them from an
+ * artifact's bytes.  The tree digest (lib/vouch/tree.h) counts toward the
+ * floor, so a source-tree subject may carry only it, but it never matches
+ * a file artifact. */
 static const struct {
 	const char *name;
 	size_t bytes;
 	int refused;  /* the statement is invalid when it appears */
-	unsigned alg; /* vouch_alg bit when accepted, else 0 */
+	int counts;   /* of sha256 strength or better */
+	unsigned alg; /* vouch_alg bit, or 0 */
 } known_algs[] = {
-	{ "md5", 16, 1, 0 },
-	{ "sha1", 20, 0, 0 },
-	{ "sha224", 28, 0, 0 },
-	{ "sha512_224", 28, 0, 0 },
-	{ "sha256", 32, 0, VOUCH_ALG_SHA256 },
-	{ "sha384", 48, 0, VOUCH_ALG_SHA384 },
-	{ "sha512", 64, 0, VOUCH_ALG_SHA512 },
-	{ "sha512_256", 32, 0, VOUCH_ALG_SHA512_256 },
-	{ "sha3_224", 28, 0, 0 },
-	{ "sha3_256", 32, 0, VOUCH_ALG_SHA3_256 },
-	{ "sha3_384", 48, 0, 0 },
-	{ "sha3_512", 64, 0, 0 },
+	{ "md5", 16, 1, 0, 0 },
+	{ "sha1", 20, 0, 0, 0 },
+	{ "sha224", 28, 0, 0, 0 },
+	{ "sha512_224", 28, 0, 0, 0 },
+	{ "sha256", 32, 0, 1, VOUCH_ALG_SHA256 },
+	{ "sha384", 48, 0, 1, VOUCH_ALG_SHA384 },
+	{ "sha512", 64, 0, 1, VOUCH_ALG_SHA512 },
+	{ "sha512_256", 32, 0, 1, VOUCH_ALG_SHA512_256 },
+	{ "sha3_224", 28, 0, 0, 0 },
+	{ "sha3_256", 32, 0, 1, VOUCH_ALG_SHA3_256 },
+	{ "sha3_384", 48, 0, 0, 0 },
+	{ "sha3_512", 64, 0, 0, 0 },
+	{ VOUCH_TREE_DIGEST_KEY, 32, 0, 1, 0 },
 };
 #define NKNOWN (sizeof(known_algs) / sizeof(known_algs[0]))
 
@@ -50,7 +56,7 @@ vouch_digest_name_accepted(const char *name)
 {
 	int i = known_index(name);
 
-	return i >= 0 && known_algs[i].alg != 0;
+	return i >= 0 && known_algs[i].counts;
 }
 
 /* Validate a DigestSet; *accepted counts the algorithms above the floor. */
@@ -77,7 +83,7 @@ check_digest_set(const cJSON *ds, size_t si, size_t *accepted, vouch_err *err)
 			return vouch_err_set(err, VOUCH_EINPUT,
 			    "subject %zu: digest '%s' is not %zu lowercase hex characters", si,
 			    v->string, 2 * known_algs[k].bytes);
-		if (known_algs[k].alg != 0)
+		if (known_algs[k].counts)
 			(*accepted)++;
 	}
 	if (*accepted == 0)

@@ -23,6 +23,8 @@
 #include "checkpoint.h"
 #include "logstore.h"
 #include "logclient.h"
+#include "walk.h"
+#include "subject.h"
 #include "key.h"
 #include "uri.h"
 #include "statement.h"
@@ -31,6 +33,8 @@
 #include "dsse.h"
 #include "canonjson.h"
 #include "link.h"
+#include "tree.h"
+#include "unpack.h"
 #include "compare.h"
 #include "elf.h"
 
