@@ -37,5 +37,8 @@
 #include "unpack.h"
 #include "compare.h"
 #include "elf.h"
+#include "recipe.h"
+#include "sandbox.h"
+#include "rebuild.h"
 
 #endif
