@@ -309,6 +309,46 @@ side_digests(const struct cmp_side *s, vouch_digests *d)
 	memcpy(d->md[vouch_alg_index(VOUCH_ALG_SHA256)], s->sha256, 32);
 }
 
+#define VERDICT_MAX_PATHS 32
+#define VERDICT_MAX_ITEMS 4
+
+/* "differingPaths": where the unexcused differences are, so whoever reads
+ * the signed verdict (an operator, a regulator) sees the place without the
+ * full report: "path" or "path: item, item" (ELF sections, header fields).
+ * At most VERDICT_MAX_PATHS entries; the report digest covers the rest. */
+static void
+add_differing_paths(cJSON *o, const vouch_compare_report *r)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "differingPaths");
+	vouch_buf b;
+	size_t shown = 0;
+
+	vouch_buf_init(&b, 65536);
+	for (size_t i = 0; arr != NULL && i < r->ndiffs && shown < VERDICT_MAX_PATHS; i++) {
+		const struct cmp_diff *d = &r->diffs[i];
+		size_t items = 0;
+		cJSON *s;
+
+		if (d->excused)
+			continue;
+		vouch_buf_reset(&b);
+		vouch_buf_append_str(&b, d->path, NULL);
+		for (size_t k = 0; k < d->nitems && items < VERDICT_MAX_ITEMS; k++) {
+			if (d->items[k].rule != 0 && (r->opts.normalize & d->items[k].rule))
+				continue;
+			vouch_buf_appendf(&b, NULL, "%s%s", items == 0 ? ": " : ", ", d->items[k].name);
+			items++;
+		}
+		s = cJSON_CreateString(vouch_buf_cstr(&b));
+		if (s == NULL || !cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			break;
+		}
+		shown++;
+	}
+	vouch_buf_free(&b);
+}
+
 static cJSON *
 comparison_ext(const vouch_compare_report *r, const uint8_t report_sha[32])
 {
@@ -322,6 +362,7 @@ comparison_ext(const vouch_compare_report *r, const uint8_t report_sha[32])
 	add_bits(o, "normalize", r->opts.normalize, vouch_normalize_name);
 	add_bits(o, "rulesNeeded", r->rules_needed, vouch_normalize_name);
 	cJSON_AddNumberToObject(o, "differences", (double)r->ndiffs);
+	add_differing_paths(o, r);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "reportDigest"), "sha256",
 	                        vouch_hex_encode(report_sha, 32, hex));
 	arr = cJSON_AddArrayToObject(o, "rebuilt");

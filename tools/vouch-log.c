@@ -26,6 +26,7 @@ static const char usage_text[] =
     "       vouch-log [options] prove INDEX\n"
     "       vouch-log [options] consistency OLD NEW\n"
     "       vouch-log [options] lookup SHA256\n"
+    "       vouch-log [options] bundle [-o FILE] SHA256|INDEX...\n"
     "       vouch-log [options] verify-proof PROOF [ENTRY]\n"
     "       vouch-log [options] monitor --state FILE [--once] [--interval S]\n"
     "                 [--subject SHA256]... [--signer PUBKEY]...\n"
@@ -36,6 +37,7 @@ static const char usage_text[] =
     "      --origin ORIGIN      expected origin (default: the verifier key's name)\n"
     "  -t, --timeout SECONDS    per request (default 30)\n"
     "  -r, --retries N          retries of failed requests (default 3)\n"
+    "  -o, --output FILE        bundle: write the offline evidence bundle here\n"
     "      --state FILE         monitor: the last verified checkpoint\n"
     "      --once               monitor: one round, then exit\n"
     "      --interval SECONDS   monitor: time between rounds (default 60)\n"
@@ -54,6 +56,7 @@ static const struct option longopts[] = {
 	{ "origin", required_argument, NULL, OPT_ORIGIN },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "retries", required_argument, NULL, 'r' },
+	{ "output", required_argument, NULL, 'o' },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
@@ -70,6 +73,7 @@ static const struct option longopts[] = {
 struct vlog {
 	char *url, *vkey, *origin;
 	const char *state;
+	const char *output;  /* bundle */
 	uint64_t timeout, retries, interval;
 	int once;
 	uint8_t subjects[FILTER_MAX][32];
@@ -147,7 +151,7 @@ parse_args(struct vlog *v, int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "l:K:c:t:r:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:K:c:t:r:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': set_str(&v->url, optarg); break;
 		case 'K': set_str(&v->vkey, optarg); break;
@@ -163,6 +167,7 @@ parse_args(struct vlog *v, int argc, char **argv)
 				cli_usage_error("bad retry count '%s'", optarg);
 			break;
 		case OPT_STATE: v->state = optarg; break;
+		case 'o': v->output = optarg; break;
 		case OPT_ONCE: v->once = 1; break;
 		case OPT_INTERVAL:
 			if (cli_parse_uint(optarg, 1, 86400, &v->interval) != 0)
@@ -648,6 +653,57 @@ out:
 	return rc;
 }
 
+/* ---- bundle ---- */
+
+/* bundle: an offline evidence bundle (schemas/bundle.md) of the entries
+ * whose subjects carry each SHA256 argument and of each INDEX argument,
+ * every one proved against the log's verified checkpoint. */
+static int
+cmd_bundle(struct vlog *v, int argc, char **argv, vouch_err *err)
+{
+	vouch_evbundle *b = NULL;
+	vouch_checkpoint cp;
+	vouch_buf note, out;
+	int rc;
+
+	if (argc == 0)
+		cli_usage_error("bundle takes SHA256 digests or entry indices");
+	vouch_buf_init(&note, 0);
+	vouch_buf_init(&out, 0);
+	if ((rc = need_client(v, 1, err)) != VOUCH_OK ||
+	    (rc = vouch_logclient_checkpoint(v->lc, &cp, &note, err)) != VOUCH_OK ||
+	    (rc = vouch_evbundle_new(&b, err)) != VOUCH_OK)
+		goto out;
+	for (int i = 0; rc == VOUCH_OK && i < argc; i++) {
+		uint8_t d[32];
+		uint64_t index;
+
+		if (vouch_is_lower_hex(argv[i], strlen(argv[i]), 32)) {
+			vouch_hex_decode(argv[i], 64, d, 32, VOUCH_HEX_LOWER, NULL);
+			rc = vouch_evbundle_from_log(b, v->lc, &cp, (const char *)note.data, note.len, d,
+			                             NULL, err);
+		} else if (cli_parse_uint(argv[i], 0, UINT64_MAX - 1, &index) == 0) {
+			rc = vouch_evbundle_add_log_entry(b, v->lc, &cp, (const char *)note.data, note.len,
+			                                  index, err);
+		} else {
+			cli_usage_error("'%s' is neither a lowercase hex sha256 digest nor an index",
+			                argv[i]);
+		}
+	}
+	if (rc == VOUCH_OK)
+		rc = vouch_evbundle_write(b, &out, err);
+	if (rc == VOUCH_OK && v->output != NULL && strcmp(v->output, "-") != 0)
+		rc = vouch_write_file_atomic(v->output, out.data ? out.data : (const uint8_t *)"",
+		                             out.len, 0644, err);
+	else if (rc == VOUCH_OK)
+		fwrite(out.data ? out.data : (const uint8_t *)"", 1, out.len, stdout);
+out:
+	vouch_evbundle_free(b);
+	vouch_buf_free(&note);
+	vouch_buf_free(&out);
+	return rc;
+}
+
 /* ---- monitor ---- */
 
 struct monctx {
@@ -824,6 +880,8 @@ dispatch(struct vlog *v, int argc, char **argv, vouch_err *err)
 			cli_usage_error("verify-proof takes PROOF [ENTRY]");
 		return cmd_verify_proof(v, argv[1], argc == 3 ? argv[2] : NULL, err);
 	}
+	if (strcmp(cmd, "bundle") == 0)
+		return cmd_bundle(v, argc - 1, argv + 1, err);
 	if (strcmp(cmd, "monitor") == 0) {
 		NARGS(0);
 		return cmd_monitor(v, err);

@@ -40,5 +40,7 @@
 #include "recipe.h"
 #include "sandbox.h"
 #include "rebuild.h"
+#include "bundle.h"
+#include "policy.h"
 
 #endif
