@@ -56,20 +56,28 @@ step() { printf '\n== %s\n' "$*"; }
 say() { printf '   %s\n' "$*"; }
 indent() { sed 's/^/   | /'; }
 
-ORIGIN=demo.vouch.dev/log
-LABS="a b c"
 recipe=$ex/hello/recipe-host.json
 envopt=
 if [ "$hermetic" -eq 1 ]; then
-	recipe=$ex/hello/recipe-debian.json
-	cache=${XDG_CACHE_HOME:-$HOME/.cache}/vouch
-	mkdir -p "$cache"
-	if [ ! -f "$cache/debian12-build-env.tar" ]; then
+	# The environment tarball: $VOUCH_DEBIAN_ENV, or built once into the cache.
+	envtar=${VOUCH_DEBIAN_ENV:-${XDG_CACHE_HOME:-$HOME/.cache}/vouch/debian12-build-env.tar}
+	if [ ! -s "$envtar" ]; then
+		mkdir -p "$(dirname "$envtar")"
 		say "building the Debian 12 build environment (debootstrap, once)..."
-		"$ex/make-debian-env.sh" "$cache/debian12-build-env.tar" >/dev/null
+		"$ex/make-debian-env.sh" "$envtar.new" >/dev/null && mv "$envtar.new" "$envtar"
 	fi
-	envopt="-e $cache/debian12-build-env.tar"
+	envdigest=$(sha256sum "$envtar" | cut -c1-64)
+	pinned=$(sed -n 's/.*"sha256": *"\([0-9a-f]\{64\}\)".*/\1/p' "$ex/hello/recipe-debian.json" | tail -n 1)
+	recipe=$D/recipe-debian.json
+	# A vendor publishes the environment and its digest; every lab pins it.
+	# Debian's archive moves on, so an environment built today may differ from
+	# the one recipe-debian.json pins: the demo then pins the one it has.
+	sed "s/$pinned/$envdigest/" "$ex/hello/recipe-debian.json" > "$recipe"
+	envopt="-e $envtar"
 fi
+
+ORIGIN=demo.vouch.dev/log
+LABS="a b c"
 
 step "1. the transparency log"
 vouch-logd -d log.d -k "$ex/labs/demo-log.test.key" -o "$ORIGIN" --init > log.verifier
@@ -119,6 +127,11 @@ lab_round() { # lab_round ROUND SHIPPED
 }
 
 step "3. three labs rebuild, compare, attest and publish"
+if [ "$hermetic" -eq 1 ]; then
+	say "build environment: the Debian 12 root filesystem sha256 $(printf %.16s "$envdigest")... pinned by the recipe (hermetic)"
+else
+	say "build environment: the host's /usr, read-only ($(basename "$recipe"), recorded as non-hermetic)"
+fi
 lab_round r1 shipped/hello
 
 step "4. the operator verifies the shipped binary (policy: 2 of 3 labs, logged)"

@@ -26,4 +26,17 @@ running=$(for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' < "$f"; } 2>/dev/null;
 	grep -c "[v]ouch-logd -d log.d -k $VOUCH_SRCDIR/examples/labs/demo-log" || true)
 [ "$running" -eq 0 ] && ok || fail "vouch-logd still running"
 [ "$took" -lt 120 ] && ok || fail "demo took $took s (limit 120)"
+
+# --hermetic: the same story in the pinned Debian 12 environment
+# (examples/make-debian-env.sh; built once and shared with rebuild-debian.sh).
+if debian_env; then
+	VOUCH_DEBIAN_ENV=$DEBIAN_ENV TMPDIR=$T expect_status 0 "$VOUCH_SRCDIR/examples/demo.sh" --hermetic
+	expect_grep "build environment: the Debian 12 root filesystem sha256 $(sha256sum "$DEBIAN_ENV" | cut -c1-16)" \
+		"$T/out" "hermetic demo builds in the Debian environment"
+	expect_grep "shipped/hello: policy MET: 3 trusted rebuilders" "$T/out" "hermetic: genuine binary meets the policy"
+	expect_grep "tampered/hello: policy NOT MET" "$T/out" "hermetic: tampered binary fails"
+	expect_grep "^demo finished" "$T/out" "hermetic: the story ends"
+else
+	fail "no Debian 12 build environment for the --hermetic demo (needs root for debootstrap, or VOUCH_DEBIAN_ENV)"
+fi
 finish

@@ -60,6 +60,30 @@ expect_lines() {
 	if [ "$n" -eq "$1" ]; then ok; else fail "$3: $n lines, expected $1"; fi
 }
 
+# debian_env: set DEBIAN_ENV to the Debian 12 build environment tarball of
+# examples/make-debian-env.sh: $VOUCH_DEBIAN_ENV when given, else (as root)
+# /var/cache/vouch-test/debian12.tar, built once (debootstrap, minutes) and
+# shared by every test that needs it.  Returns non-zero when unavailable.
+debian_env() {
+	if [ -n "${VOUCH_DEBIAN_ENV:-}" ]; then
+		DEBIAN_ENV=$VOUCH_DEBIAN_ENV
+		return 0
+	fi
+	[ "$(id -u)" -eq 0 ] || return 1
+	mkdir -p /var/cache/vouch-test
+	DEBIAN_ENV=/var/cache/vouch-test/debian12.tar
+	[ -s "$DEBIAN_ENV" ] && return 0
+	echo "building the Debian 12 environment (debootstrap; takes minutes)"
+	# one builder at a time when the suite runs in parallel
+	(
+		flock 9
+		[ -s "$DEBIAN_ENV" ] ||
+			{ "$VOUCH_SRCDIR/examples/make-debian-env.sh" "$DEBIAN_ENV.new" >/dev/null &&
+				mv "$DEBIAN_ENV.new" "$DEBIAN_ENV"; }
+	) 9>/var/cache/vouch-test/.lock || true
+	[ -s "$DEBIAN_ENV" ]
+}
+
 finish() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]

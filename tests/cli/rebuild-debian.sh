@@ -12,25 +12,15 @@
 RB="$VOUCH_BIN/vouch-rebuild"
 HELLO="$VOUCH_SRCDIR/examples/hello"
 
-if [ -n "${VOUCH_DEBIAN_ENV:-}" ]; then
-	ENV=$VOUCH_DEBIAN_ENV
-	CACHE=${VOUCH_DEBIAN_CACHE:-$T/cache}
-elif [ "$(id -u)" -eq 0 ]; then
-	mkdir -p /var/cache/vouch-test
-	ENV=/var/cache/vouch-test/debian12.tar
-	CACHE=/var/cache/vouch-test/cache
-	if [ ! -s "$ENV" ]; then
-		echo "building the Debian 12 environment (debootstrap; takes minutes)"
-		# one builder at a time when the suite runs in parallel
-		(
-			flock 9
-			[ -s "$ENV" ] || "$VOUCH_SRCDIR/examples/make-debian-env.sh" "$ENV.new" >"$T/digest" &&
-				mv "$ENV.new" "$ENV"
-		) 9>/var/cache/vouch-test/.lock || true
-		[ -s "$ENV" ] || { fail "make-debian-env.sh could not build $ENV"; finish; exit 1; }
+if debian_env; then
+	ENV=$DEBIAN_ENV
+	if [ -n "${VOUCH_DEBIAN_ENV:-}" ]; then
+		CACHE=${VOUCH_DEBIAN_CACHE:-$T/cache}
+	else
+		CACHE=/var/cache/vouch-test/cache
 	fi
 else
-	fail "needs root (debootstrap) or VOUCH_DEBIAN_ENV=<tarball made by make-debian-env.sh>"
+	fail "needs root (debootstrap) or VOUCH_DEBIAN_ENV=<tarball made by make-debian-env.sh>, or the build failed"
 	finish
 	exit 1
 fi
