@@ -40,7 +40,7 @@ def dsse_ok(env, keys) -> bool:
 
 
 def note_verify(note: str, vkey: str) -> str:
-    name, hexid, b64 = vkey.split("+")
+    name, hexid, b64 = vkey.split("+", 2)  # base64 may hold "+"
     raw = base64.b64decode(b64)
     assert raw[0] == 1
     pub = ed25519.Ed25519PublicKey.from_public_bytes(raw[1:])
