@@ -131,10 +131,12 @@ while [ $i -lt "$runs" ]; do
 done
 ms() { awk -v x="$1" 'BEGIN { printf "%.1f", x / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-for k in bwrap vouch nocg; do
-	eval "w_$k=\$(median <\"\$T/$k.wall\")"
-	eval "c_$k=\$(median <\"\$T/$k.cpu\")"
-done
+w_bwrap=$(median <"$T/bwrap.wall")
+c_bwrap=$(median <"$T/bwrap.cpu")
+w_vouch=$(median <"$T/vouch.wall")
+c_vouch=$(median <"$T/vouch.cpu")
+w_nocg=$(median <"$T/nocg.wall")
+c_nocg=$(median <"$T/nocg.cpu")
 s=$(median <"$T/s")
 s=$(awk -v x="$s" 'BEGIN { printf "%d", x * 1e6 }')
 printf 'step `true`, medians of %d interleaved runs each (wall ms / CPU ms):\n' "$runs"
