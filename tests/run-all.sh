@@ -37,7 +37,11 @@ run_check() { # name, configure args...
 run_check check --enable-werror
 [ "$quick" = yes ] && exit 0
 echo "== distcheck"
-(cd "$src/build/check" && make -j"$jobs" distcheck >/dev/null)
+if ! (cd "$src/build/check" && make -j"$jobs" distcheck >distcheck.log 2>&1); then
+	tail -n 60 "$src/build/check/distcheck.log"
+	echo "distcheck failed (log: build/check/distcheck.log)"
+	exit 1
+fi
 echo "distcheck passed"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_check sanitize --enable-asan --enable-ubsan
