@@ -154,3 +154,13 @@ vouch_buf_cstr(const vouch_buf *b)
 {
 	return b->data != NULL ? (const char *)b->data : "";
 }
+
+char *
+vouch_strdup(const char *s, vouch_err *err)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	return d;
+}

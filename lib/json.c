@@ -380,6 +380,24 @@ vouch_json_get_int(const cJSON *obj, const char *key, long long min, long long m
 }
 
 int
+vouch_json_only_members(const cJSON *obj, const char *what, const char *const *allowed,
+                        vouch_err *err)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, obj) {
+		size_t i = 0;
+
+		while (allowed[i] != NULL && strcmp(allowed[i], m->string) != 0)
+			i++;
+		if (allowed[i] == NULL)
+			return vouch_err_set(err, VOUCH_EINPUT, "%s: unknown member '%.64s'", what,
+			    m->string);
+	}
+	return VOUCH_OK;
+}
+
+int
 vouch_json_append(vouch_buf *b, const cJSON *item, vouch_err *err)
 {
 	char *s = cJSON_PrintUnformatted(item);

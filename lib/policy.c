@@ -42,34 +42,6 @@ vouch_policy_free(vouch_policy *p)
 	free(p);
 }
 
-static char *
-dup_str(const char *s, vouch_err *err)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
-	return d;
-}
-
-/* Refuse members other than those listed (NULL-terminated). */
-static int
-only_members(const cJSON *obj, const char *what, const char *const *allowed, vouch_err *err)
-{
-	const cJSON *m;
-
-	cJSON_ArrayForEach(m, obj) {
-		size_t i = 0;
-
-		while (allowed[i] != NULL && strcmp(allowed[i], m->string) != 0)
-			i++;
-		if (allowed[i] == NULL)
-			return vouch_err_set(err, VOUCH_EINPUT, "%s: unknown member '%.64s'", what,
-			                     m->string);
-	}
-	return VOUCH_OK;
-}
-
 /* A printable, bounded name: no control bytes, no leading/trailing space. */
 static int
 name_ok(const char *s)
@@ -218,7 +190,7 @@ parse_rebuilder(vouch_policy *p, const cJSON *o, size_t idx, vouch_err *err)
 	snprintf(what, sizeof(what), "rebuilders[%zu]", idx);
 	if (!cJSON_IsObject(o))
 		return vouch_err_set(err, VOUCH_EINPUT, "%s: not an object", what);
-	if ((rc = only_members(o, what, members, err)) != VOUCH_OK)
+	if ((rc = vouch_json_only_members(o, what, members, err)) != VOUCH_OK)
 		return rc;
 	name = vouch_json_get_string(o, "name");
 	if (name == NULL || !name_ok(name))
@@ -228,7 +200,7 @@ parse_rebuilder(vouch_policy *p, const cJSON *o, size_t idx, vouch_err *err)
 		if (strcmp(p->rb[i].name, name) == 0)
 			return vouch_err_set(err, VOUCH_EINPUT, "%s: rebuilder '%s' is listed twice", what,
 			                     name);
-	if ((rb->name = dup_str(name, err)) == NULL)
+	if ((rb->name = vouch_strdup(name, err)) == NULL)
 		return VOUCH_ENOMEM;
 	for (const char *const *m = members + 1; *m != NULL; m++) {
 		const cJSON *v = vouch_json_get(o, *m);
@@ -302,7 +274,7 @@ parse_uris(const cJSON *root, const char *key, const char *dflt, char **out, siz
 	const cJSON *arr = vouch_json_get(root, key), *it;
 
 	if (arr == NULL) {
-		if ((out[0] = dup_str(dflt, err)) == NULL)
+		if ((out[0] = vouch_strdup(dflt, err)) == NULL)
 			return VOUCH_ENOMEM;
 		*n = 1;
 		return VOUCH_OK;
@@ -320,7 +292,7 @@ parse_uris(const cJSON *root, const char *key, const char *dflt, char **out, siz
 			if (strcmp(out[i], it->valuestring) == 0)
 				return vouch_err_set(err, VOUCH_EINPUT, "'%s': '%.64s' is listed twice", key,
 				                     it->valuestring);
-		if ((out[*n] = dup_str(it->valuestring, err)) == NULL)
+		if ((out[*n] = vouch_strdup(it->valuestring, err)) == NULL)
 			return VOUCH_ENOMEM;
 		(*n)++;
 	}
@@ -367,7 +339,7 @@ parse_log(vouch_policy *p, const cJSON *o, size_t idx, vouch_err *err)
 	snprintf(what, sizeof(what), "logs[%zu]", idx);
 	if (!cJSON_IsObject(o))
 		return vouch_err_set(err, VOUCH_EINPUT, "%s: not an object", what);
-	if ((rc = only_members(o, what, members, err)) != VOUCH_OK)
+	if ((rc = vouch_json_only_members(o, what, members, err)) != VOUCH_OK)
 		return rc;
 	origin = vouch_json_get_string(o, "origin");
 	vkey = vouch_json_get_string(o, "verifierKey");
@@ -392,8 +364,8 @@ parse_log(vouch_policy *p, const cJSON *o, size_t idx, vouch_err *err)
 		return vouch_err_set(err, VOUCH_EINPUT, "log '%s': 'inclusionRequired' must be true or false",
 		                     origin);
 	l->required = req != NULL && cJSON_IsTrue(req);
-	if ((l->origin = dup_str(origin, err)) == NULL ||
-	    (url != NULL && (l->url = dup_str(url, err)) == NULL))
+	if ((l->origin = vouch_strdup(origin, err)) == NULL ||
+	    (url != NULL && (l->url = vouch_strdup(url, err)) == NULL))
 		return VOUCH_ENOMEM;
 	return VOUCH_OK;
 }
@@ -437,7 +409,7 @@ parse_scalars(vouch_policy *p, const cJSON *root, vouch_err *err)
 		if (!cJSON_IsString(v) || !name_ok(v->valuestring))
 			return vouch_err_set(err, VOUCH_EINPUT, "'name' must be a printable string of 1 to %d bytes",
 			                     VOUCH_POLICY_MAX_NAME);
-		if ((p->name = dup_str(v->valuestring, err)) == NULL)
+		if ((p->name = vouch_strdup(v->valuestring, err)) == NULL)
 			return VOUCH_ENOMEM;
 	}
 	if ((v = vouch_json_get(root, "description")) != NULL && !cJSON_IsString(v))
@@ -483,7 +455,7 @@ parse_root(vouch_policy *p, const cJSON *root, vouch_err *err)
 
 	if (!cJSON_IsObject(root))
 		return vouch_err_set(err, VOUCH_EINPUT, "a policy is a JSON object");
-	if ((rc = only_members(root, "policy", members, err)) != VOUCH_OK ||
+	if ((rc = vouch_json_only_members(root, "policy", members, err)) != VOUCH_OK ||
 	    (rc = parse_rebuilders(p, root, err)) != VOUCH_OK ||
 	    (rc = parse_scalars(p, root, err)) != VOUCH_OK ||
 	    (rc = parse_uris(root, "predicateTypes", VOUCH_PREDICATE_VSA, p->ptypes, &p->nptypes,
@@ -509,7 +481,7 @@ vouch_policy_parse(const char *json, size_t len, const char *basedir, vouch_poli
 		                     VOUCH_POLICY_MAX_BYTES);
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
-	if ((p->basedir = dup_str(basedir ? basedir : ".", err)) == NULL) {
+	if ((p->basedir = vouch_strdup(basedir ? basedir : ".", err)) == NULL) {
 		rc = VOUCH_ENOMEM;
 		goto out;
 	}

@@ -66,34 +66,15 @@ vouch_recipe_free(vouch_recipe *r)
 	free(r);
 }
 
-static char *
-dup_str(const char *s, vouch_err *err)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
-	return d;
-}
-
-/* Refuse members other than those listed. */
+/* Refuse members other than those listed; where is "" for the top level. */
 static int
 check_members(const cJSON *obj, const char *where, const char *const *allowed,
               vouch_err *err)
 {
-	const cJSON *m;
+	char what[96];
 
-	cJSON_ArrayForEach(m, obj) {
-		size_t i;
-
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(m->string, allowed[i]) == 0)
-				break;
-		if (allowed[i] == NULL)
-			return vouch_err_set(err, VOUCH_EINPUT, "recipe: unknown member '%s%s%s'",
-			    where, *where != '\0' ? "." : "", m->string);
-	}
-	return VOUCH_OK;
+	snprintf(what, sizeof(what), "recipe%s%s", *where != '\0' ? " " : "", where);
+	return vouch_json_only_members(obj, what, allowed, err);
 }
 
 static int
@@ -230,8 +211,8 @@ parse_source(const cJSON *root, vouch_recipe *r, vouch_err *err)
 	if ((rc = parse_digest_set(vouch_json_get(src, "digest"), "source", &r->has_source_sha256,
 	    r->source_sha256, &r->has_source_tree, r->source_tree, err)) != VOUCH_OK)
 		return rc;
-	if ((path != NULL && (r->source_path = dup_str(path, err)) == NULL) ||
-	    (uri != NULL && (r->source_uri = dup_str(uri, err)) == NULL))
+	if ((path != NULL && (r->source_path = vouch_strdup(path, err)) == NULL) ||
+	    (uri != NULL && (r->source_uri = vouch_strdup(uri, err)) == NULL))
 		return VOUCH_ENOMEM;
 	return VOUCH_OK;
 }
@@ -269,7 +250,7 @@ parse_environment(const cJSON *root, vouch_recipe *r, vouch_err *err)
 	if (r->has_env_sha256 && r->has_env_tree)
 		return vouch_err_set(err, VOUCH_EINPUT, "recipe: 'environment.digest' must name "
 		    "sha256 (a tarball) or " VOUCH_TREE_DIGEST_KEY " (a directory), not both");
-	return (r->env_rootfs = dup_str(rootfs, err)) != NULL ? VOUCH_OK : VOUCH_ENOMEM;
+	return (r->env_rootfs = vouch_strdup(rootfs, err)) != NULL ? VOUCH_OK : VOUCH_ENOMEM;
 }
 
 /* "/build/<c>[/<c>...]" with portable components. */
@@ -420,7 +401,7 @@ parse_step(const cJSON *a, size_t idx, vouch_recipe_step *st, vouch_err *err)
 		if (st->argc == 0 && m->valuestring[0] == '\0')
 			return vouch_err_set(err, VOUCH_EINPUT, "recipe: 'steps[%zu][0]' is empty",
 			    idx);
-		if ((st->argv[st->argc] = dup_str(m->valuestring, err)) == NULL)
+		if ((st->argv[st->argc] = vouch_strdup(m->valuestring, err)) == NULL)
 			return VOUCH_ENOMEM;
 		st->argc++;
 	}
@@ -479,7 +460,7 @@ parse_outputs(const cJSON *root, vouch_recipe *r, vouch_err *err)
 		if (!cJSON_IsString(m) || vouch_recipe_output_ok(m->valuestring) != 0)
 			return vouch_err_set(err, VOUCH_EINPUT, "recipe: 'outputs[%zu]' must be a "
 			    "relative path or glob under /out without '.' or '..'", r->n_outputs);
-		if ((r->outputs[r->n_outputs] = dup_str(m->valuestring, err)) == NULL)
+		if ((r->outputs[r->n_outputs] = vouch_strdup(m->valuestring, err)) == NULL)
 			return VOUCH_ENOMEM;
 		r->n_outputs++;
 	}
@@ -570,8 +551,8 @@ parse_head(const cJSON *root, vouch_recipe *r, vouch_err *err)
 	    &r->source_date_epoch, NULL) != VOUCH_OK)
 		return vouch_err_set(err, VOUCH_EINPUT, "recipe: 'sourceDateEpoch' must be an "
 		    "integer in [0, 253402300799]");
-	if ((r->name = dup_str(name, err)) == NULL || (r->version = dup_str(version, err)) == NULL ||
-	    (r->workdir = dup_str(workdir, err)) == NULL)
+	if ((r->name = vouch_strdup(name, err)) == NULL || (r->version = vouch_strdup(version, err)) == NULL ||
+	    (r->workdir = vouch_strdup(workdir, err)) == NULL)
 		return VOUCH_ENOMEM;
 	return VOUCH_OK;
 }

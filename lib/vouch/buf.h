@@ -45,6 +45,9 @@ int vouch_buf_vappendf(vouch_buf *b, vouch_err *err, const char *fmt, va_list ap
 /* Hand the storage to the caller (free() it); b becomes empty.  Never NULL
  * on success: an empty buffer yields a 1-byte "" allocation. */
 unsigned char *vouch_buf_detach(vouch_buf *b, size_t *len, vouch_err *err);
+/* strdup(s) that reports allocation failure through err; free() the result. */
+char *vouch_strdup(const char *s, vouch_err *err);
+
 /* The contents as a C string ("" when empty). */
 const char *vouch_buf_cstr(const vouch_buf *b);
 

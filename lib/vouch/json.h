@@ -41,6 +41,12 @@ const cJSON *vouch_json_get_array(const cJSON *obj, const char *key);
 int vouch_json_get_int(const cJSON *obj, const char *key, long long min,
                        long long max, long long *out, vouch_err *err);
 
+/* Refuse any member of obj whose name is not in allowed (a NULL-terminated
+ * list): "<what>: unknown member '<name>'".  Strict schemas use it so a
+ * misspelt field is an error rather than silently ignored. */
+int vouch_json_only_members(const cJSON *obj, const char *what,
+                            const char *const *allowed, vouch_err *err);
+
 /* Append the compact serialisation of item to b. */
 int vouch_json_append(vouch_buf *b, const cJSON *item, vouch_err *err);
 

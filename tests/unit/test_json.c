@@ -139,6 +139,24 @@ test_utf8(void)
 	CU_ASSERT_FALSE(vouch_utf8_valid("\x80", 1));
 }
 
+static void
+test_only_members(void)
+{
+	static const char *const allowed[] = { "a", "b", NULL };
+	const char *good = "{\"a\":1,\"b\":2}", *bad = "{\"a\":1,\"B\":2}";
+	cJSON *j = NULL;
+	vouch_err e;
+
+	CU_ASSERT_EQUAL_FATAL(vouch_json_parse(good, strlen(good), &j, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_json_only_members(j, "thing", allowed, NULL), VOUCH_OK);
+	cJSON_Delete(j);
+	CU_ASSERT_EQUAL_FATAL(vouch_json_parse(bad, strlen(bad), &j, NULL), VOUCH_OK);
+	vouch_err_clear(&e);
+	CU_ASSERT_EQUAL(vouch_json_only_members(j, "thing", allowed, &e), VOUCH_EINPUT);
+	CU_ASSERT_STRING_EQUAL(e.msg, "thing: unknown member 'B'");
+	cJSON_Delete(j);
+}
+
 static const struct test_case cases[] = {
 	{ "accepts valid documents", test_accepts },
 	{ "rejects grammar errors", test_rejects_grammar },
@@ -147,6 +165,7 @@ static const struct test_case cases[] = {
 	{ "bounds nesting depth", test_depth },
 	{ "typed accessors", test_accessors },
 	{ "utf-8 validation", test_utf8 },
+	{ "only the listed members", test_only_members },
 	{ NULL, NULL }
 };
 
