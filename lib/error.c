@@ -26,7 +26,7 @@ set_msg(vouch_err *err, const char *fmt, va_list ap)
 	int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 
 	if (n < 0)
-		strcpy(err->msg, "error message could not be formatted");
+		snprintf(err->msg, sizeof(err->msg), "%s", "error message could not be formatted");
 	/* Keep messages on one line whatever the arguments held. */
 	for (char *p = err->msg; *p != '\0'; p++)
 		if (*p == '\n' || *p == '\r')
