@@ -1,36 +1,15 @@
-/* vouch-logd - the vouch transparency-log server.
- *
- * Read side: /checkpoint and /tile/... straight from the log directory (the
- * same files nginx can serve).  Write side: POST /add takes one DSSE
- * envelope; a sequencer thread commits queued entries in batches (group
- * commit: the next batch starts as soon as the previous one is durable) and
- * every submitter gets its index, inclusion proof and checkpoint only once
- * the entry is durable and covered by a signed checkpoint.
+/* vouch-logd - the vouch transparency-log server: option parsing, --init
+ * and signal handling around the server in libvouch (vouch/logd.h).
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
-#include <microhttpd.h>
 
 #include "cli.h"
 #include "vouch/vouch.h"
-#include "vouch/checkpoint.h"
-#include "vouch/logstore.h"
-#include "vouch/tile.h"
 
 static const char usage_text[] =
     "usage: vouch-logd --dir DIR --key LOGKEY --origin ORIGIN --init\n"
@@ -82,719 +61,28 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-#define SUBMITTERS_MAX 256
-#define LOOKUP_MAX 1000
-
-/* One queued submission.  Freed when its last waiter lets go. */
-struct item {
-	uint8_t *data;
-	size_t len;
-	vouch_hash leaf;
-	int state;            /* ST_* */
-	uint64_t index;
-	uint64_t size;        /* of the checkpoint that committed it */
-	char *note;           /* that checkpoint */
-	size_t note_len;
-	int refs;
-	uint64_t queued_at;   /* now_ms() */
-	int have_proof;       /* proof computed by the sequencer */
-	size_t nproof;
-	vouch_hash proof[VOUCH_PROOF_MAX];
-	struct item *next;
-};
-
-enum { ST_QUEUED, ST_BATCH, ST_DONE, ST_FAILED };
-
 struct logd {
-	/* options */
-	const char *dir, *keyfile, *origin, *listen, *port_file, *submitters_file;
-	int init, reindex;
-	uint64_t max_batch, max_wait_ms, max_pending, max_body, max_conn, timeout_s;
-	/* state */
+	vouch_logd_opts o;
+	const char *keyfile, *port_file;
+	int init;
 	vouch_key *key;
-	vouch_key *submitters[SUBMITTERS_MAX];
-	size_t nsubmitters;
-	vouch_logstore *store;
-	pthread_rwlock_t store_rw; /* read: using d->store; write: replacing it */
-	pthread_mutex_t snap_mu;   /* note, note_len, size */
-	char *note;                /* current checkpoint note */
-	size_t note_len;
-	uint64_t size;             /* current tree size */
-	int broken;                /* the store failed and could not be reopened */
-	pthread_mutex_t mu;        /* the queue */
-	pthread_cond_t work, done;
-	struct item *head, *tail;  /* queued, oldest first */
-	struct item *inflight;     /* the batch being committed */
-	size_t nqueued;
-	uint64_t commits;
-	int stopping;
-	pthread_t seq;
-	struct MHD_Daemon *mhd;
+	vouch_logd *srv;
 };
 
-static uint64_t
-now_ms(void)
+static vouch_logd *stop_srv; /* for the signal handler */
+
+static void
+on_signal(int sig)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* ---- the store and the sequencer ---- */
-
-static int
-store_snapshot(struct logd *d, vouch_err *err)
-{
-	const char *n;
-	size_t len;
-	char *copy;
-
-	n = vouch_logstore_checkpoint_note(d->store, &len);
-	if ((copy = malloc(len + 1)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "checkpoint");
-	memcpy(copy, n, len);
-	copy[len] = '\0';
-	pthread_mutex_lock(&d->snap_mu);
-	free(d->note);
-	d->note = copy;
-	d->note_len = len;
-	d->size = vouch_logstore_checkpoint(d->store)->size;
-	pthread_mutex_unlock(&d->snap_mu);
-	return VOUCH_OK;
-}
-
-static int
-store_open(struct logd *d, unsigned flags, vouch_err *err)
-{
-	int rc = vouch_logstore_open(d->dir, d->origin, d->key, flags, vouch_logentry_indexer,
-	                             NULL, &d->store, err);
-
-	return rc == VOUCH_OK ? store_snapshot(d, err) : rc;
+	(void)sig;
+	vouch_logd_stop(stop_srv);
 }
 
 static void
-item_release(struct item *it)
+log_line(void *arg, const char *msg)
 {
-	if (--it->refs > 0)
-		return;
-	free(it->data);
-	free(it->note);
-	free(it);
-}
-
-/* The inclusion proofs of a committed batch, sharing one tile cache (its
- * entries are neighbours, so their proofs share most nodes).  An item
- * whose proof fails here gets it computed by its handler. */
-static void
-batch_proofs(struct logd *d, struct item *batch, uint64_t first, uint64_t size)
-{
-	vouch_tilehashes *th = NULL;
-	struct item *it;
-	uint64_t i;
-
-	if (vouch_tilehashes_new(size, vouch_logstore_read_tile, (void *)d->dir, &th, NULL) !=
-	    VOUCH_OK)
-		return;
-	for (i = first, it = batch; it != NULL; it = it->next, i++)
-		it->have_proof = vouch_merkle_prove_inclusion(vouch_tilehashes_read, th, i, size,
-		                                              it->proof, &it->nproof, NULL) ==
-		                 VOUCH_OK;
-	vouch_tilehashes_free(th);
-}
-
-/* Commit the batch (called without d->mu).  Marks each item. */
-static void
-commit_batch(struct logd *d, struct item *batch, size_t n)
-{
-	const uint8_t **e = calloc(n, sizeof *e);
-	size_t *lens = calloc(n, sizeof *lens), i;
-	uint64_t first = 0;
-	struct item *it;
-	vouch_err err;
-	int rc = VOUCH_ENOMEM;
-
-	vouch_err_clear(&err);
-	pthread_rwlock_rdlock(&d->store_rw);
-	if (e != NULL && lens != NULL && !d->broken) {
-		for (i = 0, it = batch; it != NULL; it = it->next, i++) {
-			e[i] = it->data;
-			lens[i] = it->len;
-		}
-		rc = vouch_logstore_append(d->store, e, lens, n, &first, &err);
-		if (rc == VOUCH_OK)
-			rc = store_snapshot(d, &err);
-	}
-	pthread_rwlock_unlock(&d->store_rw);
-	if (rc != VOUCH_OK && !d->broken) {
-		cli_warn("commit failed: %s", vouch_err_msg(&err));
-		pthread_rwlock_wrlock(&d->store_rw);
-		vouch_logstore_free(d->store);
-		d->store = NULL;
-		vouch_err_clear(&err);
-		if (store_open(d, 0, &err) != VOUCH_OK) {
-			cli_warn("cannot reopen the log: %s", vouch_err_msg(&err));
-			d->broken = 1;
-		}
-		pthread_rwlock_unlock(&d->store_rw);
-		rc = VOUCH_EIO;
-	}
-	if (rc == VOUCH_OK)
-		batch_proofs(d, batch, first, first + n);
-	pthread_mutex_lock(&d->mu);
-	pthread_mutex_lock(&d->snap_mu);
-	for (i = 0, it = batch; it != NULL; it = it->next, i++) {
-		it->state = ST_FAILED;
-		if (rc == VOUCH_OK && (it->note = malloc(d->note_len + 1)) != NULL) {
-			memcpy(it->note, d->note, d->note_len + 1);
-			it->note_len = d->note_len;
-			it->index = first + i;
-			it->size = first + n;
-			it->state = ST_DONE;
-		}
-	}
-	pthread_mutex_unlock(&d->snap_mu);
-	d->commits++;
-	pthread_cond_broadcast(&d->done);
-	pthread_mutex_unlock(&d->mu);
-	free(e);
-	free(lens);
-}
-
-/* Wait (with d->mu held) while the batch keeps filling: stop at max_batch,
- * when nothing new arrived for 1 ms, or max_wait after the oldest entry. */
-static void
-linger(struct logd *d, uint64_t oldest)
-{
-	while (d->nqueued < d->max_batch && !d->stopping) {
-		size_t before = d->nqueued;
-		uint64_t now = now_ms();
-		struct timespec ts;
-
-		if (now >= oldest + d->max_wait_ms)
-			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&d->work, &d->mu, &ts);
-		if (d->nqueued == before)
-			break;
-	}
-}
-
-static void *
-sequencer(void *arg)
-{
-	struct logd *d = arg;
-
-	pthread_mutex_lock(&d->mu);
-	for (;;) {
-		struct item *batch, *it;
-		size_t n = 0;
-
-		while (d->head == NULL && !d->stopping)
-			pthread_cond_wait(&d->work, &d->mu);
-		if (d->head == NULL)
-			break;
-		linger(d, d->head->queued_at);
-		batch = d->head;
-		for (it = batch; n < d->max_batch && it != NULL; it = it->next) {
-			it->state = ST_BATCH;
-			n++;
-			if (n == d->max_batch || it->next == NULL) {
-				d->head = it->next;
-				it->next = NULL;
-				break;
-			}
-		}
-		if (d->head == NULL)
-			d->tail = NULL;
-		d->nqueued -= n;
-		d->inflight = batch;
-		pthread_mutex_unlock(&d->mu);
-		commit_batch(d, batch, n);
-		pthread_mutex_lock(&d->mu);
-		d->inflight = NULL;
-		/* the batch's items are released by their waiters */
-		for (it = batch; it != NULL;) {
-			struct item *next = it->next;
-
-			it->next = NULL;
-			item_release(it);
-			it = next;
-		}
-	}
-	pthread_mutex_unlock(&d->mu);
-	return NULL;
-}
-
-static struct item *
-find_pending(struct logd *d, const vouch_hash leaf)
-{
-	struct item *lists[2] = { d->inflight, d->head }, *it;
-	int i;
-
-	for (i = 0; i < 2; i++)
-		for (it = lists[i]; it != NULL; it = it->next)
-			if (memcmp(it->leaf, leaf, VOUCH_HASH_LEN) == 0)
-				return it;
-	return NULL;
-}
-
-/* ---- HTTP helpers ---- */
-
-struct req {
-	vouch_buf body;
-	uint64_t start;
-	int too_big;
-};
-
-static enum MHD_Result
-reply(struct MHD_Connection *c, unsigned status, const char *type, const void *data,
-      size_t len, const char *cache)
-{
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	if (cache != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
-	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result
-reply_error(struct MHD_Connection *c, unsigned status, const char *msg)
-{
-	char text[VOUCH_ERR_MSG_MAX + 2];
-	int n = snprintf(text, sizeof text, "%s\n", msg);
-
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof text)
-		n = (int)sizeof text - 1;
-	return reply(c, status, "text/plain; charset=utf-8", text, (size_t)n, "no-store");
-}
-
-static enum MHD_Result
-serve_checkpoint(struct logd *d, struct MHD_Connection *c)
-{
-	enum MHD_Result ret;
-
-	pthread_mutex_lock(&d->snap_mu);
-	ret = reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", d->note, d->note_len,
-	            "no-cache");
-	pthread_mutex_unlock(&d->snap_mu);
-	return ret;
-}
-
-static enum MHD_Result
-serve_tile(struct logd *d, struct MHD_Connection *c, const char *url)
-{
-	char path[PATH_MAX];
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-	struct stat st;
-	uint64_t index, size;
-	unsigned width;
-	int level, fd, n;
-
-	if (vouch_tile_path_parse(url, strlen(url), &level, &index, &width, NULL) != VOUCH_OK)
-		return reply_error(c, MHD_HTTP_NOT_FOUND, "not a tile path");
-	pthread_mutex_lock(&d->snap_mu);
-	size = d->size;
-	pthread_mutex_unlock(&d->snap_mu);
-	/* only what the current checkpoint commits to */
-	if (width > vouch_tile_width(level, index, size))
-		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
-	n = snprintf(path, sizeof path, "%s/%s", d->dir, url);
-	if (n < 0 || (size_t)n >= sizeof path)
-		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
-	}
-	r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-	if (r == NULL) {
-		close(fd);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-	                        "public, max-age=31536000, immutable");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result
-serve_lookup(struct logd *d, struct MHD_Connection *c, const char *hex)
-{
-	uint64_t hits[LOOKUP_MAX];
-	uint8_t digest[32];
-	size_t n = 0, i;
-	vouch_buf out;
-	vouch_err err;
-	enum MHD_Result ret;
-	int rc;
-
-	if (!vouch_is_lower_hex(hex, strlen(hex), 32) ||
-	    vouch_hex_decode(hex, 64, digest, sizeof digest, VOUCH_HEX_LOWER, NULL) != VOUCH_OK)
-		return reply_error(c, MHD_HTTP_BAD_REQUEST,
-		                   "a sha256 digest is 64 lowercase hex digits");
-	vouch_err_clear(&err);
-	pthread_rwlock_rdlock(&d->store_rw);
-	rc = d->store != NULL ? vouch_logstore_lookup(d->store, digest, hits, LOOKUP_MAX, &n, &err)
-	                      : VOUCH_EIO;
-	pthread_rwlock_unlock(&d->store_rw);
-	if (rc != VOUCH_OK)
-		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "lookup failed");
-	vouch_buf_init(&out, 0);
-	vouch_buf_append_str(&out, "{\"sha256\":\"", NULL);
-	vouch_buf_append_str(&out, hex, NULL);
-	vouch_buf_append_str(&out, "\",\"indices\":[", NULL);
-	for (i = 0; i < n; i++)
-		vouch_buf_appendf(&out, NULL, "%s%llu", i ? "," : "", (unsigned long long)hits[i]);
-	vouch_buf_append_str(&out, "],\"note\":\"unauthenticated hint: fetch and verify each "
-	                           "entry\"}\n", NULL);
-	ret = reply(c, MHD_HTTP_OK, "application/json", out.data, out.len, "no-cache");
-	vouch_buf_free(&out);
-	return ret;
-}
-
-/* ---- POST /add ---- */
-
-/* The answer to POST /add.  given (may be NULL) is a proof already
- * computed; otherwise it is computed from the tiles. */
-static int
-add_response(struct logd *d, uint64_t index, uint64_t size, const vouch_hash leaf,
-             const char *note, size_t note_len, const vouch_hash *given, size_t ngiven,
-             vouch_buf *out, vouch_err *err)
-{
-	vouch_hash proof[VOUCH_PROOF_MAX];
-	vouch_tilehashes *th = NULL;
-	vouch_buf text;
-	cJSON *j = NULL, *arr;
-	char hex[2 * VOUCH_HASH_LEN + 1];
-	size_t n = 0, i;
-	int rc;
-
-	vouch_buf_init(&text, 0);
-	if (given != NULL) {
-		memcpy(proof, given, ngiven * VOUCH_HASH_LEN);
-		n = ngiven;
-	} else if ((rc = vouch_tilehashes_new(size, vouch_logstore_read_tile, (void *)d->dir, &th,
-	                                      err)) != VOUCH_OK ||
-	           (rc = vouch_merkle_prove_inclusion(vouch_tilehashes_read, th, index, size,
-	                                              proof, &n, err)) != VOUCH_OK) {
-		goto out;
-	}
-	if ((rc = vouch_tlogproof_format(NULL, 0, index, (const vouch_hash *)proof, n, note,
-	                                 note_len, &text, err)) != VOUCH_OK)
-		goto out;
-	rc = VOUCH_ENOMEM;
-	if ((j = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddNumberToObject(j, "index", (double)index) == NULL ||
-	    vouch_json_add_string(j, "leaf_hash", vouch_hex_encode(leaf, VOUCH_HASH_LEN, hex),
-	                          err) == NULL ||
-	    cJSON_AddNumberToObject(j, "tree_size", (double)size) == NULL ||
-	    vouch_json_add_string(j, "checkpoint", note, err) == NULL ||
-	    (arr = vouch_json_add_array(j, "inclusion_proof", err)) == NULL)
-		goto out;
-	for (i = 0; i < n; i++) {
-		vouch_buf b64;
-		cJSON *s;
-
-		vouch_buf_init(&b64, 64);
-		vouch_b64_append(&b64, proof[i], VOUCH_HASH_LEN, VOUCH_B64_STD, NULL);
-		s = cJSON_CreateString(vouch_buf_cstr(&b64));
-		vouch_buf_free(&b64);
-		if (s == NULL || !cJSON_AddItemToArray(arr, s))
-			goto out;
-	}
-	if (vouch_json_add_string(j, "tlog_proof", vouch_buf_cstr(&text), err) == NULL)
-		goto out;
-	if ((rc = vouch_json_append(out, j, err)) == VOUCH_OK)
-		rc = vouch_buf_append_byte(out, '\n', err);
-out:
-	cJSON_Delete(j);
-	vouch_tilehashes_free(th);
-	vouch_buf_free(&text);
-	return rc;
-}
-
-/* Already committed?  VOUCH_OK with the answer, VOUCH_ENEGATIVE if not. */
-static int
-existing(struct logd *d, const vouch_hash leaf, vouch_buf *out, vouch_err *err)
-{
-	uint64_t index = 0, size;
-	char *note = NULL;
-	size_t note_len;
-	int rc;
-
-	pthread_rwlock_rdlock(&d->store_rw);
-	rc = d->store != NULL ? vouch_logstore_find_leaf(d->store, leaf, &index, err) : VOUCH_EIO;
-	pthread_rwlock_unlock(&d->store_rw);
-	pthread_mutex_lock(&d->snap_mu);
-	size = d->size;
-	note_len = d->note_len;
-	if (rc == VOUCH_OK && (note = strdup(d->note)) == NULL)
-		rc = VOUCH_ENOMEM;
-	pthread_mutex_unlock(&d->snap_mu);
-	if (rc == VOUCH_OK)
-		rc = add_response(d, index, size, leaf, note, note_len, NULL, 0, out, err);
-	free(note);
-	return rc;
-}
-
-/* Queue (or join) the entry and wait until it is committed. */
-static unsigned
-enqueue_and_wait(struct logd *d, const uint8_t *data, size_t len, const vouch_hash leaf,
-                 vouch_buf *out, vouch_err *err)
-{
-	struct item *it;
-	uint64_t gen;
-	unsigned status = MHD_HTTP_OK;
-	int rc;
-
-	pthread_mutex_lock(&d->mu);
-	for (;;) {
-		gen = d->commits;
-		if ((it = find_pending(d, leaf)) != NULL)
-			break;
-		pthread_mutex_unlock(&d->mu);
-		rc = existing(d, leaf, out, err);
-		if (rc == VOUCH_OK)
-			return MHD_HTTP_OK;
-		if (rc != VOUCH_ENEGATIVE)
-			return MHD_HTTP_INTERNAL_SERVER_ERROR;
-		pthread_mutex_lock(&d->mu);
-		if (d->commits == gen) {
-			/* nothing was committed meanwhile: it is new */
-			if (d->nqueued >= d->max_pending || d->stopping) {
-				pthread_mutex_unlock(&d->mu);
-				vouch_err_set(err, VOUCH_ELIMIT, "the queue is full, retry later");
-				return MHD_HTTP_SERVICE_UNAVAILABLE;
-			}
-			if ((it = calloc(1, sizeof *it)) == NULL ||
-			    (it->data = malloc(len ? len : 1)) == NULL) {
-				free(it);
-				pthread_mutex_unlock(&d->mu);
-				return MHD_HTTP_INTERNAL_SERVER_ERROR;
-			}
-			memcpy(it->data, data, len);
-			it->len = len;
-			memcpy(it->leaf, leaf, VOUCH_HASH_LEN);
-			it->refs = 1; /* the sequencer's */
-			it->queued_at = now_ms();
-			if (d->tail != NULL)
-				d->tail->next = it;
-			else
-				d->head = it;
-			d->tail = it;
-			d->nqueued++;
-			pthread_cond_signal(&d->work);
-			break;
-		}
-	}
-	it->refs++;
-	while (it->state != ST_DONE && it->state != ST_FAILED)
-		pthread_cond_wait(&d->done, &d->mu);
-	pthread_mutex_unlock(&d->mu);
-	if (it->state == ST_DONE)
-		rc = add_response(d, it->index, it->size, leaf, it->note, it->note_len,
-		                  it->have_proof ? (const vouch_hash *)it->proof : NULL, it->nproof,
-		                  out, err);
-	else
-		rc = vouch_err_set(err, VOUCH_EIO, "the entry could not be committed");
-	if (rc != VOUCH_OK)
-		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-	pthread_mutex_lock(&d->mu);
-	item_release(it);
-	pthread_mutex_unlock(&d->mu);
-	return status;
-}
-
-static enum MHD_Result
-handle_add(struct logd *d, struct MHD_Connection *c, struct req *rq)
-{
-	vouch_buf out;
-	vouch_err err;
-	vouch_hash leaf;
-	enum MHD_Result ret;
-	unsigned status;
-	int rc;
-
-	if (rq->too_big)
-		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "envelope too large");
-	vouch_err_clear(&err);
-	rc = vouch_logentry_check(rq->body.data, rq->body.len,
-	                          (const vouch_key *const *)d->submitters, d->nsubmitters, NULL,
-	                          &err);
-	if (rc == VOUCH_ENEGATIVE)
-		return reply_error(c, MHD_HTTP_FORBIDDEN, vouch_err_msg(&err));
-	if (rc == VOUCH_ELIMIT)
-		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, vouch_err_msg(&err));
-	if (rc != VOUCH_OK)
-		return reply_error(c, MHD_HTTP_BAD_REQUEST, vouch_err_msg(&err));
-	if (vouch_merkle_leaf_hash(rq->body.data, rq->body.len, leaf, &err) != VOUCH_OK)
-		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, vouch_err_msg(&err));
-	vouch_buf_init(&out, 0);
-	status = enqueue_and_wait(d, rq->body.data, rq->body.len, leaf, &out, &err);
-	if (status == MHD_HTTP_OK)
-		ret = reply(c, MHD_HTTP_OK, "application/json", out.data, out.len, "no-store");
-	else
-		ret = reply_error(c, status, vouch_err_msg(&err));
-	vouch_buf_free(&out);
-	return ret;
-}
-
-static enum MHD_Result
-handle_get(struct logd *d, struct MHD_Connection *c, const char *url)
-{
-	if (strcmp(url, "/checkpoint") == 0)
-		return serve_checkpoint(d, c);
-	if (strncmp(url, "/tile/", 6) == 0)
-		return serve_tile(d, c, url + 1);
-	if (strncmp(url, "/lookup/sha256/", 15) == 0)
-		return serve_lookup(d, c, url + 15);
-	return reply_error(c, MHD_HTTP_NOT_FOUND, "not found");
-}
-
-static enum MHD_Result
-handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-        const char *version, const char *upload, size_t *upload_size, void **con_cls)
-{
-	struct logd *d = cls;
-	struct req *rq = *con_cls;
-
-	(void)version;
-	if (rq == NULL) {
-		/* answering on the first call would cost the keep-alive */
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-		if (strcmp(method, "POST") == 0 && cl != NULL && strtoull(cl, NULL, 10) > d->max_body)
-			return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "envelope too large");
-		if ((rq = calloc(1, sizeof *rq)) == NULL)
-			return MHD_NO;
-		vouch_buf_init(&rq->body, d->max_body + 1);
-		rq->start = now_ms();
-		*con_cls = rq;
-		return MHD_YES;
-	}
-	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
-		if (strcmp(url, "/add") == 0)
-			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
-		return handle_get(d, c, url);
-	}
-	/* other methods: take in (or drop) the body first, then answer */
-	if (now_ms() - rq->start > d->timeout_s * 1000)
-		return MHD_NO; /* too slow: cut the connection */
-	if (*upload_size > 0) {
-		int keep = strcmp(method, "POST") == 0 && strcmp(url, "/add") == 0;
-
-		if (keep && !rq->too_big && rq->body.len + *upload_size <= d->max_body)
-			vouch_buf_append(&rq->body, upload, *upload_size, NULL);
-		else
-			rq->too_big = 1;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (strcmp(url, "/add") == 0 && strcmp(method, "POST") != 0)
-		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
-	if (strcmp(url, "/add") != 0) {
-		if (strcmp(url, "/checkpoint") == 0 || strncmp(url, "/tile/", 6) == 0)
-			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
-		return reply_error(c, MHD_HTTP_NOT_FOUND, "not found");
-	}
-	return handle_add(d, c, rq);
-}
-
-static void
-completed(void *cls, struct MHD_Connection *c, void **con_cls,
-          enum MHD_RequestTerminationCode code)
-{
-	struct req *rq = *con_cls;
-
-	(void)cls;
-	(void)c;
-	(void)code;
-	if (rq != NULL) {
-		vouch_buf_free(&rq->body);
-		free(rq);
-		*con_cls = NULL;
-	}
-}
-
-/* ---- setup ---- */
-
-static int
-load_submitters(struct logd *d, vouch_err *err)
-{
-	static const char end[] = "-----END PUBLIC KEY-----";
-	vouch_buf b;
-	const char *p, *e;
-	int rc;
-
-	vouch_buf_init(&b, 1 << 20);
-	if ((rc = vouch_read_file(d->submitters_file, 1 << 20, &b, err)) != VOUCH_OK)
-		goto out;
-	p = vouch_buf_cstr(&b);
-	while ((e = strstr(p, end)) != NULL) {
-		const char *s = strstr(p, "-----BEGIN ");
-
-		if (s == NULL || s > e || d->nsubmitters == SUBMITTERS_MAX) {
-			rc = vouch_err_set(err, VOUCH_EINPUT, "'%s': bad key list", d->submitters_file);
-			goto out;
-		}
-		e += sizeof end - 1;
-		if ((rc = vouch_key_load_pem(s, (size_t)(e - s), NULL, 0,
-		                             &d->submitters[d->nsubmitters], err)) != VOUCH_OK) {
-			vouch_err_prefix(err, "'%s'", d->submitters_file);
-			goto out;
-		}
-		d->nsubmitters++;
-		p = e;
-	}
-	if (d->nsubmitters == 0)
-		rc = vouch_err_set(err, VOUCH_EINPUT, "'%s' holds no public key",
-		                   d->submitters_file);
-out:
-	vouch_buf_free(&b);
-	return rc;
-}
-
-static int
-parse_listen(const char *s, struct sockaddr_in *sa)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	uint64_t port;
-
-	memset(sa, 0, sizeof *sa);
-	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (cli_parse_uint(colon + 1, 0, 65535, &port) != 0 ||
-	    inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-		return -1;
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	return 0;
+	(void)arg;
+	fprintf(stderr, "%s: %s\n", cli_progname(), msg);
 }
 
 static void
@@ -806,27 +94,27 @@ parse_args(struct logd *d, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "d:k:o:l:hV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': d->dir = optarg; break;
+		case 'd': d->o.dir = optarg; break;
 		case 'k': d->keyfile = optarg; break;
-		case 'o': d->origin = optarg; break;
-		case 'l': d->listen = optarg; break;
+		case 'o': d->o.origin = optarg; break;
+		case 'l': d->o.listen = optarg; break;
 		case OPT_INIT: d->init = 1; break;
-		case OPT_REINDEX: d->reindex = 1; break;
+		case OPT_REINDEX: d->o.reindex = 1; break;
 		case OPT_PORT_FILE: d->port_file = optarg; break;
-		case OPT_SUBMITTERS: d->submitters_file = optarg; break;
-		case OPT_MAX_BATCH: num = &d->max_batch; break;
-		case OPT_MAX_WAIT: num = &d->max_wait_ms; break;
-		case OPT_MAX_PENDING: num = &d->max_pending; break;
-		case OPT_MAX_BODY: num = &d->max_body; break;
-		case OPT_MAX_CONN: num = &d->max_conn; break;
-		case OPT_TIMEOUT: num = &d->timeout_s; break;
+		case OPT_SUBMITTERS: d->o.submitters_file = optarg; break;
+		case OPT_MAX_BATCH: num = &d->o.max_batch; break;
+		case OPT_MAX_WAIT: num = &d->o.max_wait_ms; break;
+		case OPT_MAX_PENDING: num = &d->o.max_pending; break;
+		case OPT_MAX_BODY: num = &d->o.max_body; break;
+		case OPT_MAX_CONN: num = &d->o.max_conn; break;
+		case OPT_TIMEOUT: num = &d->o.timeout_s; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
 		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 		if (num != NULL) {
 			if (cli_parse_uint(optarg, 0, 100000000, &v) != 0 ||
-			    (v == 0 && num != &d->max_wait_ms))
+			    (v == 0 && num != &d->o.max_wait_ms))
 				cli_usage_error("bad number '%s'", optarg);
 			*num = v;
 			num = NULL;
@@ -834,11 +122,11 @@ parse_args(struct logd *d, int argc, char **argv)
 	}
 	if (optind != argc)
 		cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (d->dir == NULL || d->keyfile == NULL || d->origin == NULL)
+	if (d->o.dir == NULL || d->keyfile == NULL || d->o.origin == NULL)
 		cli_usage_error("--dir, --key and --origin are required");
-	if (d->max_batch > VOUCH_LOGSTORE_BATCH_MAX)
+	if (d->o.max_batch > VOUCH_LOGSTORE_BATCH_MAX)
 		cli_usage_error("--max-batch is at most %d", VOUCH_LOGSTORE_BATCH_MAX);
-	if (d->max_body > VOUCH_ENTRY_MAX)
+	if (d->o.max_body > VOUCH_ENTRY_MAX)
 		cli_usage_error("--max-body is at most %d", VOUCH_ENTRY_MAX);
 }
 
@@ -849,8 +137,8 @@ do_init(struct logd *d, vouch_err *err)
 	int rc;
 
 	vouch_buf_init(&v, 0);
-	if ((rc = vouch_logstore_create(d->dir, d->origin, d->key, err)) == VOUCH_OK &&
-	    (rc = vouch_key_note_verifier(d->key, d->origin, &v, err)) == VOUCH_OK)
+	if ((rc = vouch_logstore_create(d->o.dir, d->o.origin, d->key, err)) == VOUCH_OK &&
+	    (rc = vouch_key_note_verifier(d->key, d->o.origin, &v, err)) == VOUCH_OK)
 		printf("%s\n", vouch_buf_cstr(&v));
 	vouch_buf_free(&v);
 	return rc;
@@ -859,58 +147,45 @@ do_init(struct logd *d, vouch_err *err)
 static int
 write_port(struct logd *d, vouch_err *err)
 {
-	const union MHD_DaemonInfo *info;
 	char text[16];
+	unsigned port;
 	int n;
 
 	if (d->port_file == NULL)
 		return VOUCH_OK;
-	info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	if (info == NULL || info->port == 0)
+	if ((port = vouch_logd_port(d->srv)) == 0)
 		return vouch_err_set(err, VOUCH_EIO, "cannot tell the port listened on");
-	n = snprintf(text, sizeof text, "%u\n", (unsigned)info->port);
+	n = snprintf(text, sizeof text, "%u\n", port);
 	return vouch_write_file_atomic(d->port_file, text, (size_t)n, 0644, err);
 }
 
+/* Serve until SIGINT or SIGTERM.  The server's threads start with those
+ * signals blocked, so only this thread runs the handler. */
 static int
 serve(struct logd *d, vouch_err *err)
 {
-	struct sockaddr_in sa;
+	struct sigaction sa;
 	sigset_t set;
-	int sig = 0, rc;
+	int rc;
 
-	if (parse_listen(d->listen, &sa) != 0)
-		return vouch_err_set(err, VOUCH_EUSAGE, "bad --listen address '%s'", d->listen);
-	if ((rc = store_open(d, d->reindex ? VOUCH_LOGSTORE_REINDEX : 0, err)) != VOUCH_OK)
-		return rc;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (pthread_create(&d->seq, NULL, sequencer, d) != 0)
-		return vouch_err_sys(err, VOUCH_EIO, "cannot start the sequencer");
-	d->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-	                              MHD_USE_POLL,
-	                          0, NULL, NULL, handler, d,
-	                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)d->max_conn,
-	                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)d->timeout_s,
-	                          MHD_OPTION_NOTIFY_COMPLETED, completed, d,
-	                          MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-	                          MHD_OPTION_END);
-	if (d->mhd == NULL)
-		rc = vouch_err_set(err, VOUCH_EIO, "cannot listen on '%s'", d->listen);
-	else if ((rc = write_port(d, err)) == VOUCH_OK)
-		sigwait(&set, &sig);
-	if (d->mhd != NULL)
-		MHD_stop_daemon(d->mhd);
-	pthread_mutex_lock(&d->mu);
-	d->stopping = 1;
-	pthread_cond_broadcast(&d->work);
-	pthread_mutex_unlock(&d->mu);
-	pthread_join(d->seq, NULL);
-	return rc;
+	d->o.key = d->key;
+	d->o.log = log_line;
+	if ((rc = vouch_logd_new(&d->o, &d->srv, err)) != VOUCH_OK ||
+	    (rc = write_port(d, err)) != VOUCH_OK)
+		return rc;
+	stop_srv = d->srv;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	return vouch_logd_run(d->srv, err);
 }
 
 int
@@ -918,36 +193,19 @@ main(int argc, char **argv)
 {
 	struct logd d;
 	vouch_err err;
-	size_t i;
 	int rc;
 
 	cli_init(argv[0], usage_text);
 	memset(&d, 0, sizeof d);
-	d.listen = "127.0.0.1:8080";
-	d.max_batch = 1024;
-	d.max_wait_ms = 500;
-	d.max_pending = 8192;
-	d.max_body = VOUCH_ENTRY_MAX;
-	d.max_conn = 1024;
-	d.timeout_s = 10;
+	vouch_logd_opts_init(&d.o);
 	parse_args(&d, argc, argv);
-	pthread_mutex_init(&d.mu, NULL);
-	pthread_rwlock_init(&d.store_rw, NULL);
-	pthread_mutex_init(&d.snap_mu, NULL);
-	pthread_cond_init(&d.work, NULL);
-	pthread_cond_init(&d.done, NULL);
 	vouch_err_clear(&err);
 	rc = vouch_key_load_file(d.keyfile, NULL, 0, &d.key, &err);
-	if (rc == VOUCH_OK && d.submitters_file != NULL)
-		rc = load_submitters(&d, &err);
 	if (rc == VOUCH_OK)
 		rc = d.init ? do_init(&d, &err) : serve(&d, &err);
 	if (rc != VOUCH_OK)
 		cli_warn_err(&err);
-	vouch_logstore_free(d.store);
+	vouch_logd_free(d.srv);
 	vouch_key_free(d.key);
-	for (i = 0; i < d.nsubmitters; i++)
-		vouch_key_free(d.submitters[i]);
-	free(d.note);
 	return cli_finish(rc == VOUCH_OK ? 0 : 2);
 }

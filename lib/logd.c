@@ -1,0 +1,977 @@
+/* logd.c - the vouch transparency-log server (see vouch/logd.h).
+ *
+ * Read side: /checkpoint and /tile/... straight from the log directory (the
+ * same files nginx can serve).  Write side: POST /add takes one DSSE
+ * envelope; a sequencer thread commits queued entries in batches (group
+ * commit: the next batch starts as soon as the previous one is durable) and
+ * every submitter gets its index, inclusion proof and checkpoint only once
+ * the entry is durable and covered by a signed checkpoint.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <microhttpd.h>
+
+#include "vouch/checkpoint.h"
+#include "vouch/codec.h"
+#include "vouch/file.h"
+#include "vouch/json.h"
+#include "vouch/key.h"
+#include "vouch/logd.h"
+#include "vouch/logstore.h"
+#include "vouch/merkle.h"
+#include "vouch/tile.h"
+
+#define LOOKUP_MAX 1000
+
+/* One queued submission.  Freed when its last waiter lets go. */
+struct item {
+	uint8_t *data;
+	size_t len;
+	vouch_hash leaf;
+	int state;            /* ST_* */
+	uint64_t index;
+	uint64_t size;        /* of the checkpoint that committed it */
+	char *note;           /* that checkpoint */
+	size_t note_len;
+	int refs;
+	uint64_t queued_at;   /* now_ms() */
+	int have_proof;       /* proof computed by the sequencer */
+	size_t nproof;
+	vouch_hash proof[VOUCH_PROOF_MAX];
+	struct item *next;
+};
+
+enum { ST_QUEUED, ST_BATCH, ST_DONE, ST_FAILED };
+
+struct vouch_logd {
+	vouch_logd_opts o;         /* strings and key borrowed */
+	struct sockaddr_in sa;     /* o.listen */
+	int stop_pipe[2];          /* vouch_logd_stop writes, vouch_logd_run reads */
+	int seq_started;
+	/* state */
+	vouch_key *submitters[VOUCH_LOGD_SUBMITTERS_MAX];
+	size_t nsubmitters;
+	vouch_logstore *store;
+	pthread_rwlock_t store_rw; /* read: using d->store; write: replacing it */
+	pthread_mutex_t snap_mu;   /* note, note_len, size */
+	char *note;                /* current checkpoint note */
+	size_t note_len;
+	uint64_t size;             /* current tree size */
+	int broken;                /* the store failed and could not be reopened */
+	pthread_mutex_t mu;        /* the queue */
+	pthread_cond_t work, done;
+	struct item *head, *tail;  /* queued, oldest first */
+	struct item *inflight;     /* the batch being committed */
+	size_t nqueued;
+	uint64_t commits;
+	int stopping;
+	int locks_ready;           /* the mutexes and conds above were set up */
+	pthread_t seq;
+	struct MHD_Daemon *mhd;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Hand one message to the caller's log callback, if any. */
+static void logd_log(struct vouch_logd *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+logd_log(struct vouch_logd *d, const char *fmt, ...)
+{
+	char msg[VOUCH_ERR_MSG_MAX + 64];
+	va_list ap;
+
+	if (d->o.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap); /* a long message is cut short */
+	va_end(ap);
+	d->o.log(d->o.log_arg, msg);
+}
+
+/* ---- the store and the sequencer ---- */
+
+static int
+store_snapshot(struct vouch_logd *d, vouch_err *err)
+{
+	const char *n;
+	size_t len;
+	char *copy;
+
+	n = vouch_logstore_checkpoint_note(d->store, &len);
+	if ((copy = malloc(len + 1)) == NULL)
+		return vouch_err_sys(err, VOUCH_ENOMEM, "checkpoint");
+	memcpy(copy, n, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&d->snap_mu);
+	free(d->note);
+	d->note = copy;
+	d->note_len = len;
+	d->size = vouch_logstore_checkpoint(d->store)->size;
+	pthread_mutex_unlock(&d->snap_mu);
+	return VOUCH_OK;
+}
+
+static int
+store_open(struct vouch_logd *d, unsigned flags, vouch_err *err)
+{
+	int rc = vouch_logstore_open(d->o.dir, d->o.origin, d->o.key, flags, vouch_logentry_indexer,
+	                             NULL, &d->store, err);
+
+	return rc == VOUCH_OK ? store_snapshot(d, err) : rc;
+}
+
+static void
+item_release(struct item *it)
+{
+	if (--it->refs > 0)
+		return;
+	free(it->data);
+	free(it->note);
+	free(it);
+}
+
+/* The inclusion proofs of a committed batch, sharing one tile cache (its
+ * entries are neighbours, so their proofs share most nodes).  An item
+ * whose proof fails here gets it computed by its handler. */
+static void
+batch_proofs(struct vouch_logd *d, struct item *batch, uint64_t first, uint64_t size)
+{
+	vouch_tilehashes *th = NULL;
+	struct item *it;
+	uint64_t i;
+
+	if (vouch_tilehashes_new(size, vouch_logstore_read_tile, (void *)d->o.dir, &th, NULL) !=
+	    VOUCH_OK)
+		return;
+	for (i = first, it = batch; it != NULL; it = it->next, i++)
+		it->have_proof = vouch_merkle_prove_inclusion(vouch_tilehashes_read, th, i, size,
+		                                              it->proof, &it->nproof, NULL) ==
+		                 VOUCH_OK;
+	vouch_tilehashes_free(th);
+}
+
+/* Commit the batch (called without d->mu).  Marks each item. */
+static void
+commit_batch(struct vouch_logd *d, struct item *batch, size_t n)
+{
+	const uint8_t **e = calloc(n, sizeof *e);
+	size_t *lens = calloc(n, sizeof *lens), i;
+	uint64_t first = 0;
+	struct item *it;
+	vouch_err err;
+	int rc = VOUCH_ENOMEM;
+
+	vouch_err_clear(&err);
+	pthread_rwlock_rdlock(&d->store_rw);
+	if (e != NULL && lens != NULL && !d->broken) {
+		for (i = 0, it = batch; it != NULL; it = it->next, i++) {
+			e[i] = it->data;
+			lens[i] = it->len;
+		}
+		rc = vouch_logstore_append(d->store, e, lens, n, &first, &err);
+		if (rc == VOUCH_OK)
+			rc = store_snapshot(d, &err);
+	}
+	pthread_rwlock_unlock(&d->store_rw);
+	if (rc != VOUCH_OK && !d->broken) {
+		logd_log(d, "commit failed: %s", vouch_err_msg(&err));
+		pthread_rwlock_wrlock(&d->store_rw);
+		vouch_logstore_free(d->store);
+		d->store = NULL;
+		vouch_err_clear(&err);
+		if (store_open(d, 0, &err) != VOUCH_OK) {
+			logd_log(d, "cannot reopen the log: %s", vouch_err_msg(&err));
+			d->broken = 1;
+		}
+		pthread_rwlock_unlock(&d->store_rw);
+		rc = VOUCH_EIO;
+	}
+	if (rc == VOUCH_OK)
+		batch_proofs(d, batch, first, first + n);
+	pthread_mutex_lock(&d->mu);
+	pthread_mutex_lock(&d->snap_mu);
+	for (i = 0, it = batch; it != NULL; it = it->next, i++) {
+		it->state = ST_FAILED;
+		if (rc == VOUCH_OK && (it->note = malloc(d->note_len + 1)) != NULL) {
+			memcpy(it->note, d->note, d->note_len + 1);
+			it->note_len = d->note_len;
+			it->index = first + i;
+			it->size = first + n;
+			it->state = ST_DONE;
+		}
+	}
+	pthread_mutex_unlock(&d->snap_mu);
+	d->commits++;
+	pthread_cond_broadcast(&d->done);
+	pthread_mutex_unlock(&d->mu);
+	free(e);
+	free(lens);
+}
+
+/* Wait (with d->mu held) while the batch keeps filling: stop at max_batch,
+ * when nothing new arrived for 1 ms, or max_wait after the oldest entry. */
+static void
+linger(struct vouch_logd *d, uint64_t oldest)
+{
+	while (d->nqueued < d->o.max_batch && !d->stopping) {
+		size_t before = d->nqueued;
+		uint64_t now = now_ms();
+		struct timespec ts;
+
+		if (now >= oldest + d->o.max_wait_ms)
+			break;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&d->work, &d->mu, &ts);
+		if (d->nqueued == before)
+			break;
+	}
+}
+
+static void *
+sequencer(void *arg)
+{
+	struct vouch_logd *d = arg;
+
+	pthread_mutex_lock(&d->mu);
+	for (;;) {
+		struct item *batch, *it;
+		size_t n = 0;
+
+		while (d->head == NULL && !d->stopping)
+			pthread_cond_wait(&d->work, &d->mu);
+		if (d->head == NULL)
+			break;
+		linger(d, d->head->queued_at);
+		batch = d->head;
+		for (it = batch; n < d->o.max_batch && it != NULL; it = it->next) {
+			it->state = ST_BATCH;
+			n++;
+			if (n == d->o.max_batch || it->next == NULL) {
+				d->head = it->next;
+				it->next = NULL;
+				break;
+			}
+		}
+		if (d->head == NULL)
+			d->tail = NULL;
+		d->nqueued -= n;
+		d->inflight = batch;
+		pthread_mutex_unlock(&d->mu);
+		commit_batch(d, batch, n);
+		pthread_mutex_lock(&d->mu);
+		d->inflight = NULL;
+		/* the batch's items are released by their waiters */
+		for (it = batch; it != NULL;) {
+			struct item *next = it->next;
+
+			it->next = NULL;
+			item_release(it);
+			it = next;
+		}
+	}
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+static struct item *
+find_pending(struct vouch_logd *d, const vouch_hash leaf)
+{
+	struct item *lists[2] = { d->inflight, d->head }, *it;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		for (it = lists[i]; it != NULL; it = it->next)
+			if (memcmp(it->leaf, leaf, VOUCH_HASH_LEN) == 0)
+				return it;
+	return NULL;
+}
+
+/* ---- HTTP helpers ---- */
+
+struct req {
+	vouch_buf body;
+	uint64_t start;
+	int too_big;
+};
+
+static enum MHD_Result
+reply(struct MHD_Connection *c, unsigned status, const char *type, const void *data,
+      size_t len, const char *cache)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (cache != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+reply_error(struct MHD_Connection *c, unsigned status, const char *msg)
+{
+	char text[VOUCH_ERR_MSG_MAX + 2];
+	int n = snprintf(text, sizeof text, "%s\n", msg);
+
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof text)
+		n = (int)sizeof text - 1;
+	return reply(c, status, "text/plain; charset=utf-8", text, (size_t)n, "no-store");
+}
+
+static enum MHD_Result
+serve_checkpoint(struct vouch_logd *d, struct MHD_Connection *c)
+{
+	enum MHD_Result ret;
+
+	pthread_mutex_lock(&d->snap_mu);
+	ret = reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", d->note, d->note_len,
+	            "no-cache");
+	pthread_mutex_unlock(&d->snap_mu);
+	return ret;
+}
+
+static enum MHD_Result
+serve_tile(struct vouch_logd *d, struct MHD_Connection *c, const char *url)
+{
+	char path[PATH_MAX];
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	struct stat st;
+	uint64_t index, size;
+	unsigned width;
+	int level, fd, n;
+
+	if (vouch_tile_path_parse(url, strlen(url), &level, &index, &width, NULL) != VOUCH_OK)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "not a tile path");
+	pthread_mutex_lock(&d->snap_mu);
+	size = d->size;
+	pthread_mutex_unlock(&d->snap_mu);
+	/* only what the current checkpoint commits to */
+	if (width > vouch_tile_width(level, index, size))
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
+	n = snprintf(path, sizeof path, "%s/%s", d->o.dir, url);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
+	}
+	r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+	if (r == NULL) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+	                        "public, max-age=31536000, immutable");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+serve_lookup(struct vouch_logd *d, struct MHD_Connection *c, const char *hex)
+{
+	uint64_t hits[LOOKUP_MAX];
+	uint8_t digest[32];
+	size_t n = 0, i;
+	vouch_buf out;
+	vouch_err err;
+	enum MHD_Result ret;
+	int rc;
+
+	if (!vouch_is_lower_hex(hex, strlen(hex), 32) ||
+	    vouch_hex_decode(hex, 64, digest, sizeof digest, VOUCH_HEX_LOWER, NULL) != VOUCH_OK)
+		return reply_error(c, MHD_HTTP_BAD_REQUEST,
+		                   "a sha256 digest is 64 lowercase hex digits");
+	vouch_err_clear(&err);
+	pthread_rwlock_rdlock(&d->store_rw);
+	rc = d->store != NULL ? vouch_logstore_lookup(d->store, digest, hits, LOOKUP_MAX, &n, &err)
+	                      : VOUCH_EIO;
+	pthread_rwlock_unlock(&d->store_rw);
+	if (rc != VOUCH_OK)
+		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "lookup failed");
+	vouch_buf_init(&out, 0);
+	vouch_buf_append_str(&out, "{\"sha256\":\"", NULL);
+	vouch_buf_append_str(&out, hex, NULL);
+	vouch_buf_append_str(&out, "\",\"indices\":[", NULL);
+	for (i = 0; i < n; i++)
+		vouch_buf_appendf(&out, NULL, "%s%llu", i ? "," : "", (unsigned long long)hits[i]);
+	vouch_buf_append_str(&out, "],\"note\":\"unauthenticated hint: fetch and verify each "
+	                           "entry\"}\n", NULL);
+	ret = reply(c, MHD_HTTP_OK, "application/json", out.data, out.len, "no-cache");
+	vouch_buf_free(&out);
+	return ret;
+}
+
+/* ---- POST /add ---- */
+
+/* The answer to POST /add.  given (may be NULL) is a proof already
+ * computed; otherwise it is computed from the tiles. */
+static int
+add_response(struct vouch_logd *d, uint64_t index, uint64_t size, const vouch_hash leaf,
+             const char *note, size_t note_len, const vouch_hash *given, size_t ngiven,
+             vouch_buf *out, vouch_err *err)
+{
+	vouch_hash proof[VOUCH_PROOF_MAX];
+	vouch_tilehashes *th = NULL;
+	vouch_buf text;
+	cJSON *j = NULL, *arr;
+	char hex[2 * VOUCH_HASH_LEN + 1];
+	size_t n = 0, i;
+	int rc;
+
+	vouch_buf_init(&text, 0);
+	if (given != NULL) {
+		memcpy(proof, given, ngiven * VOUCH_HASH_LEN);
+		n = ngiven;
+	} else if ((rc = vouch_tilehashes_new(size, vouch_logstore_read_tile, (void *)d->o.dir, &th,
+	                                      err)) != VOUCH_OK ||
+	           (rc = vouch_merkle_prove_inclusion(vouch_tilehashes_read, th, index, size,
+	                                              proof, &n, err)) != VOUCH_OK) {
+		goto out;
+	}
+	if ((rc = vouch_tlogproof_format(NULL, 0, index, (const vouch_hash *)proof, n, note,
+	                                 note_len, &text, err)) != VOUCH_OK)
+		goto out;
+	rc = VOUCH_ENOMEM;
+	if ((j = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddNumberToObject(j, "index", (double)index) == NULL ||
+	    vouch_json_add_string(j, "leaf_hash", vouch_hex_encode(leaf, VOUCH_HASH_LEN, hex),
+	                          err) == NULL ||
+	    cJSON_AddNumberToObject(j, "tree_size", (double)size) == NULL ||
+	    vouch_json_add_string(j, "checkpoint", note, err) == NULL ||
+	    (arr = vouch_json_add_array(j, "inclusion_proof", err)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		vouch_buf b64;
+		cJSON *s;
+
+		vouch_buf_init(&b64, 64);
+		vouch_b64_append(&b64, proof[i], VOUCH_HASH_LEN, VOUCH_B64_STD, NULL);
+		s = cJSON_CreateString(vouch_buf_cstr(&b64));
+		vouch_buf_free(&b64);
+		if (s == NULL || !cJSON_AddItemToArray(arr, s))
+			goto out;
+	}
+	if (vouch_json_add_string(j, "tlog_proof", vouch_buf_cstr(&text), err) == NULL)
+		goto out;
+	if ((rc = vouch_json_append(out, j, err)) == VOUCH_OK)
+		rc = vouch_buf_append_byte(out, '\n', err);
+out:
+	cJSON_Delete(j);
+	vouch_tilehashes_free(th);
+	vouch_buf_free(&text);
+	return rc;
+}
+
+/* Already committed?  VOUCH_OK with the answer, VOUCH_ENEGATIVE if not. */
+static int
+existing(struct vouch_logd *d, const vouch_hash leaf, vouch_buf *out, vouch_err *err)
+{
+	uint64_t index = 0, size;
+	char *note = NULL;
+	size_t note_len;
+	int rc;
+
+	pthread_rwlock_rdlock(&d->store_rw);
+	rc = d->store != NULL ? vouch_logstore_find_leaf(d->store, leaf, &index, err) : VOUCH_EIO;
+	pthread_rwlock_unlock(&d->store_rw);
+	pthread_mutex_lock(&d->snap_mu);
+	size = d->size;
+	note_len = d->note_len;
+	if (rc == VOUCH_OK && (note = strdup(d->note)) == NULL)
+		rc = VOUCH_ENOMEM;
+	pthread_mutex_unlock(&d->snap_mu);
+	if (rc == VOUCH_OK)
+		rc = add_response(d, index, size, leaf, note, note_len, NULL, 0, out, err);
+	free(note);
+	return rc;
+}
+
+/* Queue (or join) the entry and wait until it is committed. */
+static unsigned
+enqueue_and_wait(struct vouch_logd *d, const uint8_t *data, size_t len, const vouch_hash leaf,
+                 vouch_buf *out, vouch_err *err)
+{
+	struct item *it;
+	uint64_t gen;
+	unsigned status = MHD_HTTP_OK;
+	int rc;
+
+	pthread_mutex_lock(&d->mu);
+	for (;;) {
+		gen = d->commits;
+		if ((it = find_pending(d, leaf)) != NULL)
+			break;
+		pthread_mutex_unlock(&d->mu);
+		rc = existing(d, leaf, out, err);
+		if (rc == VOUCH_OK)
+			return MHD_HTTP_OK;
+		if (rc != VOUCH_ENEGATIVE)
+			return MHD_HTTP_INTERNAL_SERVER_ERROR;
+		pthread_mutex_lock(&d->mu);
+		if (d->commits == gen) {
+			/* nothing was committed meanwhile: it is new */
+			if (d->nqueued >= d->o.max_pending || d->stopping) {
+				pthread_mutex_unlock(&d->mu);
+				vouch_err_set(err, VOUCH_ELIMIT, "the queue is full, retry later");
+				return MHD_HTTP_SERVICE_UNAVAILABLE;
+			}
+			if ((it = calloc(1, sizeof *it)) == NULL ||
+			    (it->data = malloc(len ? len : 1)) == NULL) {
+				free(it);
+				pthread_mutex_unlock(&d->mu);
+				return MHD_HTTP_INTERNAL_SERVER_ERROR;
+			}
+			memcpy(it->data, data, len);
+			it->len = len;
+			memcpy(it->leaf, leaf, VOUCH_HASH_LEN);
+			it->refs = 1; /* the sequencer's */
+			it->queued_at = now_ms();
+			if (d->tail != NULL)
+				d->tail->next = it;
+			else
+				d->head = it;
+			d->tail = it;
+			d->nqueued++;
+			pthread_cond_signal(&d->work);
+			break;
+		}
+	}
+	it->refs++;
+	while (it->state != ST_DONE && it->state != ST_FAILED)
+		pthread_cond_wait(&d->done, &d->mu);
+	pthread_mutex_unlock(&d->mu);
+	if (it->state == ST_DONE)
+		rc = add_response(d, it->index, it->size, leaf, it->note, it->note_len,
+		                  it->have_proof ? (const vouch_hash *)it->proof : NULL, it->nproof,
+		                  out, err);
+	else
+		rc = vouch_err_set(err, VOUCH_EIO, "the entry could not be committed");
+	if (rc != VOUCH_OK)
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	pthread_mutex_lock(&d->mu);
+	item_release(it);
+	pthread_mutex_unlock(&d->mu);
+	return status;
+}
+
+static enum MHD_Result
+handle_add(struct vouch_logd *d, struct MHD_Connection *c, struct req *rq)
+{
+	vouch_buf out;
+	vouch_err err;
+	vouch_hash leaf;
+	enum MHD_Result ret;
+	unsigned status;
+	int rc;
+
+	if (rq->too_big)
+		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "envelope too large");
+	vouch_err_clear(&err);
+	rc = vouch_logentry_check(rq->body.data, rq->body.len,
+	                          (const vouch_key *const *)d->submitters, d->nsubmitters, NULL,
+	                          &err);
+	if (rc == VOUCH_ENEGATIVE)
+		return reply_error(c, MHD_HTTP_FORBIDDEN, vouch_err_msg(&err));
+	if (rc == VOUCH_ELIMIT)
+		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, vouch_err_msg(&err));
+	if (rc != VOUCH_OK)
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, vouch_err_msg(&err));
+	if (vouch_merkle_leaf_hash(rq->body.data, rq->body.len, leaf, &err) != VOUCH_OK)
+		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, vouch_err_msg(&err));
+	vouch_buf_init(&out, 0);
+	status = enqueue_and_wait(d, rq->body.data, rq->body.len, leaf, &out, &err);
+	if (status == MHD_HTTP_OK)
+		ret = reply(c, MHD_HTTP_OK, "application/json", out.data, out.len, "no-store");
+	else
+		ret = reply_error(c, status, vouch_err_msg(&err));
+	vouch_buf_free(&out);
+	return ret;
+}
+
+static enum MHD_Result
+handle_get(struct vouch_logd *d, struct MHD_Connection *c, const char *url)
+{
+	if (strcmp(url, "/checkpoint") == 0)
+		return serve_checkpoint(d, c);
+	if (strncmp(url, "/tile/", 6) == 0)
+		return serve_tile(d, c, url + 1);
+	if (strncmp(url, "/lookup/sha256/", 15) == 0)
+		return serve_lookup(d, c, url + 15);
+	return reply_error(c, MHD_HTTP_NOT_FOUND, "not found");
+}
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+        const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct vouch_logd *d = cls;
+	struct req *rq = *con_cls;
+
+	(void)version;
+	if (rq == NULL) {
+		/* answering on the first call would cost the keep-alive */
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+		if (strcmp(method, "POST") == 0 && cl != NULL && strtoull(cl, NULL, 10) > d->o.max_body)
+			return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "envelope too large");
+		if ((rq = calloc(1, sizeof *rq)) == NULL)
+			return MHD_NO;
+		vouch_buf_init(&rq->body, d->o.max_body + 1);
+		rq->start = now_ms();
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
+		if (strcmp(url, "/add") == 0)
+			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
+		return handle_get(d, c, url);
+	}
+	/* other methods: take in (or drop) the body first, then answer */
+	if (now_ms() - rq->start > d->o.timeout_s * 1000)
+		return MHD_NO; /* too slow: cut the connection */
+	if (*upload_size > 0) {
+		int keep = strcmp(method, "POST") == 0 && strcmp(url, "/add") == 0;
+
+		if (keep && !rq->too_big && rq->body.len + *upload_size <= d->o.max_body)
+			vouch_buf_append(&rq->body, upload, *upload_size, NULL);
+		else
+			rq->too_big = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/add") == 0 && strcmp(method, "POST") != 0)
+		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
+	if (strcmp(url, "/add") != 0) {
+		if (strcmp(url, "/checkpoint") == 0 || strncmp(url, "/tile/", 6) == 0)
+			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "not found");
+	}
+	return handle_add(d, c, rq);
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls,
+          enum MHD_RequestTerminationCode code)
+{
+	struct req *rq = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)code;
+	if (rq != NULL) {
+		vouch_buf_free(&rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+/* ---- setup ---- */
+
+static int
+load_submitters(struct vouch_logd *d, vouch_err *err)
+{
+	static const char end[] = "-----END PUBLIC KEY-----";
+	vouch_buf b;
+	const char *p, *e;
+	int rc;
+
+	vouch_buf_init(&b, 1 << 20);
+	if ((rc = vouch_read_file(d->o.submitters_file, 1 << 20, &b, err)) != VOUCH_OK)
+		goto out;
+	p = vouch_buf_cstr(&b);
+	while ((e = strstr(p, end)) != NULL) {
+		const char *s = strstr(p, "-----BEGIN ");
+
+		if (s == NULL || s > e || d->nsubmitters == VOUCH_LOGD_SUBMITTERS_MAX) {
+			rc = vouch_err_set(err, VOUCH_EINPUT, "'%s': bad key list", d->o.submitters_file);
+			goto out;
+		}
+		e += sizeof end - 1;
+		if ((rc = vouch_key_load_pem(s, (size_t)(e - s), NULL, 0,
+		                             &d->submitters[d->nsubmitters], err)) != VOUCH_OK) {
+			vouch_err_prefix(err, "'%s'", d->o.submitters_file);
+			goto out;
+		}
+		d->nsubmitters++;
+		p = e;
+	}
+	if (d->nsubmitters == 0)
+		rc = vouch_err_set(err, VOUCH_EINPUT, "'%s' holds no public key",
+		                   d->o.submitters_file);
+out:
+	vouch_buf_free(&b);
+	return rc;
+}
+
+
+/* "IPV4:PORT", the port a decimal number up to 65535. */
+static int
+parse_listen(const char *s, struct sockaddr_in *sa)
+{
+	char host[64], *end;
+	const char *colon = strrchr(s, ':');
+	unsigned long long port;
+
+	memset(sa, 0, sizeof *sa);
+	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	if (colon[1] < '0' || colon[1] > '9')
+		return -1;
+	errno = 0;
+	port = strtoull(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || port > 65535 ||
+	    inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return -1;
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+static int
+check_opts(const vouch_logd_opts *o, vouch_err *err)
+{
+	if (o->dir == NULL || o->origin == NULL || o->key == NULL || o->listen == NULL)
+		return vouch_err_set(err, VOUCH_EUSAGE,
+		                     "a log directory, origin, key and address are required");
+	if (o->max_batch == 0 || o->max_batch > VOUCH_LOGSTORE_BATCH_MAX)
+		return vouch_err_set(err, VOUCH_EUSAGE, "the batch size must be 1 to %d",
+		                     VOUCH_LOGSTORE_BATCH_MAX);
+	if (o->max_body == 0 || o->max_body > VOUCH_ENTRY_MAX)
+		return vouch_err_set(err, VOUCH_EUSAGE, "the body limit must be 1 to %d",
+		                     VOUCH_ENTRY_MAX);
+	if (o->max_pending == 0 || o->max_conn == 0 || o->max_conn > UINT_MAX ||
+	    o->timeout_s == 0 || o->timeout_s > UINT_MAX || o->max_wait_ms > UINT32_MAX)
+		return vouch_err_set(err, VOUCH_EUSAGE, "a server limit is out of range");
+	return VOUCH_OK;
+}
+
+/* Stop listening (waiting for the requests in progress), then let the
+ * sequencer commit what is queued and end.  Idempotent. */
+static void
+logd_shutdown(struct vouch_logd *d)
+{
+	if (d->mhd != NULL) {
+		MHD_stop_daemon(d->mhd);
+		d->mhd = NULL;
+	}
+	if (d->seq_started) {
+		pthread_mutex_lock(&d->mu);
+		d->stopping = 1;
+		pthread_cond_broadcast(&d->work);
+		pthread_mutex_unlock(&d->mu);
+		pthread_join(d->seq, NULL);
+		d->seq_started = 0;
+	}
+}
+
+static void
+locks_init(struct vouch_logd *d)
+{
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_rwlock_init(&d->store_rw, NULL);
+	pthread_mutex_init(&d->snap_mu, NULL);
+	pthread_cond_init(&d->work, NULL);
+	pthread_cond_init(&d->done, NULL);
+	d->locks_ready = 1;
+}
+
+static int
+stop_pipe_open(struct vouch_logd *d, vouch_err *err)
+{
+	int fl;
+
+	if (pipe2(d->stop_pipe, O_CLOEXEC) != 0) {
+		d->stop_pipe[0] = d->stop_pipe[1] = -1;
+		return vouch_err_sys(err, VOUCH_EIO, "cannot create a pipe");
+	}
+	/* vouch_logd_stop must never block */
+	if ((fl = fcntl(d->stop_pipe[1], F_GETFL)) == -1 ||
+	    fcntl(d->stop_pipe[1], F_SETFL, fl | O_NONBLOCK) == -1)
+		return vouch_err_sys(err, VOUCH_EIO, "cannot set up a pipe");
+	return VOUCH_OK;
+}
+
+static int
+start_threads(struct vouch_logd *d, vouch_err *err)
+{
+	int e;
+
+	if ((e = pthread_create(&d->seq, NULL, sequencer, d)) != 0) {
+		errno = e;
+		return vouch_err_sys(err, VOUCH_EIO, "cannot start the sequencer");
+	}
+	d->seq_started = 1;
+	d->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	                              MHD_USE_POLL,
+	                          0, NULL, NULL, handler, d,
+	                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&d->sa,
+	                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)d->o.max_conn,
+	                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)d->o.timeout_s,
+	                          MHD_OPTION_NOTIFY_COMPLETED, completed, d,
+	                          MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+	                          MHD_OPTION_END);
+	if (d->mhd == NULL)
+		return vouch_err_set(err, VOUCH_EIO, "cannot listen on '%s'", d->o.listen);
+	return VOUCH_OK;
+}
+
+/* ---- the public interface ---- */
+
+void
+vouch_logd_opts_init(vouch_logd_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->listen = "127.0.0.1:8080";
+	opts->max_batch = 1024;
+	opts->max_wait_ms = 500;
+	opts->max_pending = 8192;
+	opts->max_body = VOUCH_ENTRY_MAX;
+	opts->max_conn = 1024;
+	opts->timeout_s = 10;
+}
+
+int
+vouch_logd_new(const vouch_logd_opts *opts, vouch_logd **out, vouch_err *err)
+{
+	struct vouch_logd *d = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_opts(opts, err)) != VOUCH_OK)
+		return rc;
+	if ((d = calloc(1, sizeof *d)) == NULL)
+		return vouch_err_sys(err, VOUCH_ENOMEM, "log server");
+	d->o = *opts;
+	d->stop_pipe[0] = d->stop_pipe[1] = -1;
+	locks_init(d);
+	if (d->o.submitters_file != NULL && (rc = load_submitters(d, err)) != VOUCH_OK)
+		goto out;
+	if (parse_listen(d->o.listen, &d->sa) != 0) {
+		rc = vouch_err_set(err, VOUCH_EUSAGE, "bad listen address '%s'", d->o.listen);
+		goto out;
+	}
+	if ((rc = store_open(d, d->o.reindex ? VOUCH_LOGSTORE_REINDEX : 0, err)) != VOUCH_OK ||
+	    (rc = stop_pipe_open(d, err)) != VOUCH_OK ||
+	    (rc = start_threads(d, err)) != VOUCH_OK)
+		goto out;
+	*out = d;
+	d = NULL;
+out:
+	vouch_logd_free(d);
+	return rc;
+}
+
+unsigned
+vouch_logd_port(const vouch_logd *srv)
+{
+	const union MHD_DaemonInfo *info;
+
+	if (srv->mhd == NULL)
+		return 0;
+	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	return info != NULL ? info->port : 0;
+}
+
+int
+vouch_logd_run(vouch_logd *srv, vouch_err *err)
+{
+	char c;
+	ssize_t n;
+
+	for (;;) {
+		n = read(srv->stop_pipe[0], &c, 1);
+		if (n == 1)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return vouch_err_sys(err, VOUCH_EIO, "cannot wait for a stop request");
+	}
+	logd_shutdown(srv);
+	return VOUCH_OK;
+}
+
+void
+vouch_logd_stop(vouch_logd *srv)
+{
+	int saved = errno;
+	char c = 1;
+	ssize_t n;
+
+	if (srv == NULL || srv->stop_pipe[1] < 0)
+		return;
+	n = write(srv->stop_pipe[1], &c, 1); /* a full pipe is already a request */
+	(void)n;
+	errno = saved;
+}
+
+void
+vouch_logd_free(vouch_logd *srv)
+{
+	size_t i;
+
+	if (srv == NULL)
+		return;
+	logd_shutdown(srv);
+	vouch_logstore_free(srv->store);
+	for (i = 0; i < srv->nsubmitters; i++)
+		vouch_key_free(srv->submitters[i]);
+	free(srv->note);
+	if (srv->stop_pipe[0] >= 0)
+		close(srv->stop_pipe[0]);
+	if (srv->stop_pipe[1] >= 0)
+		close(srv->stop_pipe[1]);
+	if (srv->locks_ready) {
+		pthread_cond_destroy(&srv->done);
+		pthread_cond_destroy(&srv->work);
+		pthread_mutex_destroy(&srv->snap_mu);
+		pthread_rwlock_destroy(&srv->store_rw);
+		pthread_mutex_destroy(&srv->mu);
+	}
+	free(srv);
+}
