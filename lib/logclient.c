@@ -7,6 +7,10 @@
 
 #include <curl/curl.h>
 
+#include "vouch/bundle.h"
+#include "vouch/codec.h"
+#include "vouch/file.h"
+#include "vouch/json.h"
 #include "vouch/logclient.h"
 #include "vouch/tile.h"
 
@@ -424,5 +428,366 @@ vouch_logclient_consistency(vouch_logclient *lc, const vouch_checkpoint *old,
 		rc = vouch_merkle_verify_consistency(old->size, cp->size, old->root, cp->root,
 		                                     (const vouch_hash *)proof, *n, err);
 	vouch_tilehashes_free(th);
+	return rc;
+}
+
+/* ---- one call per vouch-log command ---- */
+
+int
+vouch_logclient_get_entry(vouch_logclient *lc, uint64_t index, vouch_buf *out, vouch_err *err)
+{
+	vouch_checkpoint cp;
+	int rc;
+
+	vouch_buf_init(out, 0);
+	if ((rc = vouch_logclient_checkpoint(lc, &cp, NULL, err)) != VOUCH_OK ||
+	    (rc = vouch_logclient_entry(lc, &cp, index, out, NULL, NULL, err)) != VOUCH_OK)
+		return rc;
+	if (out->len == 0 || out->data[out->len - 1] != '\n')
+		rc = vouch_buf_append_byte(out, '\n', err);
+	return rc;
+}
+
+int
+vouch_logclient_prove(vouch_logclient *lc, uint64_t index, vouch_buf *out, vouch_err *err)
+{
+	vouch_hash proof[VOUCH_PROOF_MAX];
+	vouch_checkpoint cp;
+	vouch_buf note, e;
+	size_t n = 0;
+	int rc;
+
+	vouch_buf_init(&note, 0);
+	vouch_buf_init(&e, 0);
+	vouch_buf_init(out, 0);
+	if ((rc = vouch_logclient_checkpoint(lc, &cp, &note, err)) == VOUCH_OK &&
+	    (rc = vouch_logclient_entry(lc, &cp, index, &e, proof, &n, err)) == VOUCH_OK)
+		rc = vouch_tlogproof_format(NULL, 0, index, (const vouch_hash *)proof, n,
+		                            (const char *)note.data, note.len, out, err);
+	vouch_buf_free(&note);
+	vouch_buf_free(&e);
+	return rc;
+}
+
+static int
+append_b64(vouch_buf *out, const char *before, const uint8_t *h, vouch_err *err)
+{
+	int rc;
+
+	if ((rc = vouch_buf_append_str(out, before, err)) == VOUCH_OK &&
+	    (rc = vouch_b64_append(out, h, VOUCH_HASH_LEN, VOUCH_B64_STD, err)) == VOUCH_OK)
+		rc = vouch_buf_append_str(out, "\"", err);
+	return rc;
+}
+
+static int
+consistency_json(uint64_t o, uint64_t nw, const vouch_hash oroot, const vouch_hash nroot,
+                 const vouch_hash *proof, size_t n, vouch_buf *out, vouch_err *err)
+{
+	size_t i;
+	int rc;
+
+	rc = vouch_buf_appendf(out, err, "{\"old\":%llu,\"new\":%llu,", (unsigned long long)o,
+	                       (unsigned long long)nw);
+	if (rc == VOUCH_OK)
+		rc = append_b64(out, "\"old_root\":\"", oroot, err);
+	if (rc == VOUCH_OK)
+		rc = append_b64(out, ",\"new_root\":\"", nroot, err);
+	if (rc == VOUCH_OK)
+		rc = vouch_buf_append_str(out, ",\"proof\":[", err);
+	for (i = 0; rc == VOUCH_OK && i < n; i++)
+		rc = append_b64(out, i ? ",\"" : "\"", proof[i], err);
+	if (rc == VOUCH_OK)
+		rc = vouch_buf_append_str(out, "]}\n", err);
+	return rc;
+}
+
+int
+vouch_logclient_prove_consistency(vouch_logclient *lc, uint64_t o, uint64_t nw, vouch_buf *out,
+                                  vouch_err *err)
+{
+	vouch_hash proof[VOUCH_PROOF_MAX];
+	vouch_checkpoint cp, old, mid;
+	vouch_tilehashes *th = NULL;
+	size_t n = 0;
+	int rc;
+
+	vouch_buf_init(out, 0);
+	if (o == 0 || o > nw)
+		return vouch_err_set(err, VOUCH_EUSAGE, "need 0 < OLD <= NEW");
+	if ((rc = vouch_logclient_checkpoint(lc, &cp, NULL, err)) != VOUCH_OK)
+		return rc;
+	if (nw > cp.size)
+		return vouch_err_set(err, VOUCH_EUSAGE, "the log has only %llu entries",
+		                     (unsigned long long)cp.size);
+	old = cp;
+	mid = cp;
+	old.size = o;
+	mid.size = nw;
+	/* the roots of OLD and NEW from the tiles, each proved consistent with
+	 * the signed checkpoint, then the OLD..NEW proof */
+	if ((rc = vouch_tilehashes_new(cp.size, vouch_logclient_read_tile, lc, &th, err)) !=
+	        VOUCH_OK ||
+	    (rc = vouch_merkle_tree_root(vouch_tilehashes_read, th, o, old.root, err)) !=
+	        VOUCH_OK ||
+	    (rc = vouch_merkle_tree_root(vouch_tilehashes_read, th, nw, mid.root, err)) !=
+	        VOUCH_OK ||
+	    (rc = vouch_logclient_consistency(lc, &old, &cp, proof, &n, err)) != VOUCH_OK ||
+	    (rc = vouch_logclient_consistency(lc, &mid, &cp, proof, &n, err)) != VOUCH_OK)
+		goto out;
+	vouch_tilehashes_free(th);
+	th = NULL;
+	if ((rc = vouch_tilehashes_new(nw, vouch_logclient_read_tile, lc, &th, err)) !=
+	        VOUCH_OK ||
+	    (rc = vouch_merkle_prove_consistency(vouch_tilehashes_read, th, o, nw, proof, &n,
+	                                         err)) != VOUCH_OK ||
+	    (rc = vouch_merkle_verify_consistency(o, nw, old.root, mid.root,
+	                                          (const vouch_hash *)proof, n, err)) != VOUCH_OK)
+		goto out;
+	rc = consistency_json(o, nw, old.root, mid.root, (const vouch_hash *)proof, n, out, err);
+out:
+	vouch_tilehashes_free(th);
+	return rc;
+}
+
+/* The answer to one submitted envelope must prove that very entry into a
+ * checkpoint signed by the log's key. */
+static int
+check_answer(vouch_logclient *lc, const char *name, const uint8_t *data, size_t len,
+             const vouch_buf *resp, vouch_err *err)
+{
+	vouch_tlogproof p;
+	vouch_hash leaf;
+	cJSON *j = NULL;
+	const char *proof;
+	int rc;
+
+	vouch_tlogproof_init(&p);
+	if ((rc = vouch_json_parse((const char *)resp->data, resp->len, &j, err)) != VOUCH_OK)
+		goto out;
+	if ((proof = vouch_json_get_string(j, "tlog_proof")) == NULL) {
+		rc = vouch_err_set(err, VOUCH_EINPUT, "'%s': the answer has no proof", name);
+		goto out;
+	}
+	if ((rc = vouch_merkle_leaf_hash(data, len, leaf, err)) != VOUCH_OK ||
+	    (rc = vouch_tlogproof_parse(proof, strlen(proof), &p, err)) != VOUCH_OK ||
+	    (rc = vouch_tlogproof_verify(&p, leaf, lc->origin,
+	                                 (vouch_note_verifier *const *)&lc->ver, 1, NULL,
+	                                 err)) != VOUCH_OK)
+		vouch_err_prefix(err, "'%s': the log's answer does not verify", name);
+out:
+	cJSON_Delete(j);
+	vouch_tlogproof_clear(&p);
+	return rc;
+}
+
+static int
+submit_one(vouch_logclient *lc, const char *name, const uint8_t *data, size_t len,
+           const vouch_logclient_sink *sink, vouch_err *err)
+{
+	vouch_buf resp;
+	long st = 0;
+	int rc;
+
+	memset(&resp, 0, sizeof resp);
+	if ((rc = vouch_logclient_post(lc, "add", data, len, 1 << 20, &resp, &st, err)) !=
+	    VOUCH_OK)
+		goto out;
+	if (st != 200) {
+		while (resp.len > 0 && resp.data[resp.len - 1] == '\n')
+			resp.data[--resp.len] = '\0';
+		rc = vouch_err_set(err, st == 400 || st == 403 || st == 413 ? VOUCH_EINPUT : VOUCH_EIO,
+		                   "'%s': the log answered %ld: %.200s", name, st,
+		                   vouch_buf_cstr(&resp));
+		goto out;
+	}
+	if (lc->ver != NULL && (rc = check_answer(lc, name, data, len, &resp, err)) != VOUCH_OK)
+		goto out;
+	rc = sink->line(sink->ctx, resp.data ? resp.data : (const uint8_t *)"", resp.len, err);
+out:
+	vouch_buf_free(&resp);
+	return rc;
+}
+
+static void
+warn(const vouch_logclient_sink *sink, const vouch_err *problem)
+{
+	if (sink->warn != NULL)
+		sink->warn(sink->ctx, problem);
+}
+
+/* Each line of data is one envelope; returns the last failure's status. */
+static int
+submit_lines(vouch_logclient *lc, const char *name, const vouch_buf *b,
+             const vouch_logclient_sink *sink)
+{
+	size_t pos = 0;
+	int rc, status = VOUCH_OK;
+
+	while (pos < b->len) {
+		const uint8_t *nl = memchr(b->data + pos, '\n', b->len - pos);
+		size_t end = nl ? (size_t)(nl - b->data) : b->len;
+
+		if (end > pos) {
+			vouch_err one;
+
+			vouch_err_clear(&one);
+			if ((rc = submit_one(lc, name, b->data + pos, end - pos, sink, &one)) !=
+			    VOUCH_OK) {
+				warn(sink, &one);
+				status = rc;
+			}
+		}
+		pos = end + 1;
+	}
+	return status;
+}
+
+int
+vouch_logclient_submit_files(vouch_logclient *lc, const char *const *paths, size_t n,
+                             const vouch_logclient_sink *sink, vouch_err *err)
+{
+	size_t i;
+	int rc, status = VOUCH_OK;
+
+	for (i = 0; i < n; i++) {
+		vouch_buf b;
+		vouch_err one;
+
+		vouch_err_clear(&one);
+		vouch_buf_init(&b, 64 << 20);
+		if (vouch_read_file(paths[i], 64 << 20, &b, &one) != VOUCH_OK) {
+			warn(sink, &one);
+			status = VOUCH_EIO;
+			continue;
+		}
+		if ((rc = submit_lines(lc, paths[i], &b, sink)) != VOUCH_OK)
+			status = rc;
+		vouch_buf_free(&b);
+	}
+	if (status != VOUCH_OK)
+		return vouch_err_set(err, status, "some envelopes were not logged");
+	return VOUCH_OK;
+}
+
+/* A vouch-logd /add answer: its tlog-proof text and the leaf hash. */
+static int
+parse_answer(const char *path, const vouch_buf *b, cJSON **j, const char **text, size_t *tlen,
+             vouch_hash leaf, vouch_err *err)
+{
+	const char *lh;
+	int rc;
+
+	if ((rc = vouch_json_parse((const char *)b->data, b->len, j, err)) != VOUCH_OK)
+		return rc;
+	*text = vouch_json_get_string(*j, "tlog_proof");
+	lh = vouch_json_get_string(*j, "leaf_hash");
+	if (*text == NULL || lh == NULL ||
+	    vouch_hex_decode(lh, strlen(lh), leaf, 32, VOUCH_HEX_LOWER, NULL) != VOUCH_OK)
+		return vouch_err_set(err, VOUCH_EINPUT, "'%s': not a vouch-logd answer", path);
+	*tlen = strlen(*text);
+	return VOUCH_OK;
+}
+
+/* The leaf hash of the entry in path (one line: its line end is not part of
+ * it); must equal leaf when check is set.  leaf gets it. */
+static int
+entry_leaf(const char *path, const char *proof_path, int check, vouch_hash leaf,
+           vouch_err *err)
+{
+	vouch_hash mine;
+	vouch_buf e;
+	int rc;
+
+	vouch_buf_init(&e, 1 << 20);
+	if ((rc = vouch_read_file(path, 1 << 20, &e, err)) != VOUCH_OK)
+		goto out;
+	if (e.len > 0 && e.data[e.len - 1] == '\n')
+		e.len--;
+	if ((rc = vouch_merkle_leaf_hash(e.data, e.len, mine, err)) != VOUCH_OK)
+		goto out;
+	if (check && memcmp(mine, leaf, 32) != 0) {
+		rc = vouch_err_set(err, VOUCH_ENEGATIVE, "'%s' is not the entry of '%s'", path,
+		                   proof_path);
+		goto out;
+	}
+	memcpy(leaf, mine, 32);
+out:
+	vouch_buf_free(&e);
+	return rc;
+}
+
+int
+vouch_logproof_verify_files(const vouch_note_verifier *ver, const char *origin,
+                            const char *proof_path, const char *entry_path, uint64_t *index,
+                            vouch_checkpoint *cp, int *need_entry, vouch_err *err)
+{
+	vouch_tlogproof p;
+	vouch_hash leaf;
+	vouch_buf b;
+	cJSON *j = NULL;
+	const char *text;
+	size_t tlen;
+	int rc;
+
+	*need_entry = 0;
+	vouch_tlogproof_init(&p);
+	vouch_buf_init(&b, 1 << 20);
+	if ((rc = vouch_read_file(proof_path, 1 << 20, &b, err)) != VOUCH_OK)
+		goto out;
+	text = (const char *)b.data;
+	tlen = b.len;
+	if (b.len > 0 && b.data[0] == '{') {
+		if ((rc = parse_answer(proof_path, &b, &j, &text, &tlen, leaf, err)) != VOUCH_OK)
+			goto out;
+	} else if (entry_path == NULL) {
+		*need_entry = 1;
+		rc = vouch_err_set(err, VOUCH_EUSAGE, "a tlog-proof needs the ENTRY it proves");
+		goto out;
+	}
+	if (entry_path != NULL &&
+	    (rc = entry_leaf(entry_path, proof_path, j != NULL, leaf, err)) != VOUCH_OK)
+		goto out;
+	if ((rc = vouch_tlogproof_parse(text, tlen, &p, err)) != VOUCH_OK ||
+	    (rc = vouch_tlogproof_verify(&p, leaf, origin ? origin : vouch_note_verifier_name(ver),
+	                                 (vouch_note_verifier *const *)&ver, 1, cp, err)) !=
+	        VOUCH_OK)
+		goto out;
+	*index = p.index;
+out:
+	cJSON_Delete(j);
+	vouch_buf_free(&b);
+	vouch_tlogproof_clear(&p);
+	return rc;
+}
+
+int
+vouch_logclient_bundle(vouch_logclient *lc, const vouch_logclient_bundle_item *items, size_t n,
+                       vouch_buf *out, vouch_err *err)
+{
+	vouch_evbundle *b = NULL;
+	vouch_checkpoint cp;
+	vouch_buf note;
+	size_t i;
+	int rc;
+
+	vouch_buf_init(&note, 0);
+	vouch_buf_init(out, 0);
+	if ((rc = vouch_logclient_checkpoint(lc, &cp, &note, err)) != VOUCH_OK ||
+	    (rc = vouch_evbundle_new(&b, err)) != VOUCH_OK)
+		goto out;
+	for (i = 0; rc == VOUCH_OK && i < n; i++) {
+		if (items[i].is_digest)
+			rc = vouch_evbundle_from_log(b, lc, &cp, (const char *)note.data, note.len,
+			                             items[i].sha256, NULL, err);
+		else
+			rc = vouch_evbundle_add_log_entry(b, lc, &cp, (const char *)note.data, note.len,
+			                                  items[i].index, err);
+	}
+	if (rc == VOUCH_OK)
+		rc = vouch_evbundle_write(b, out, err);
+out:
+	vouch_evbundle_free(b);
+	vouch_buf_free(&note);
 	return rc;
 }

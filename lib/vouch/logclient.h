@@ -64,6 +64,67 @@ int vouch_logclient_consistency(vouch_logclient *lc, const vouch_checkpoint *old
                                 const vouch_checkpoint *cp, vouch_hash *proof, size_t *n,
                                 vouch_err *err);
 
+
+/* ---- one call per vouch-log command ----
+ * These fetch, verify and build the output; they never print.  Output
+ * buffers are initialised here and owned by the caller (vouch_buf_free). */
+
+/* Where a streaming command sends its results.  line gets one output
+ * record at a time (bytes, including its newline); warn (may be NULL) gets
+ * a per-item problem after which the command goes on; flush (may be NULL)
+ * is called where everything handed to line so far must have reached its
+ * destination (before the monitor commits its state).  A non-zero status
+ * from line or flush stops the command with that status. */
+typedef struct vouch_logclient_sink {
+	int (*line)(void *ctx, const uint8_t *data, size_t len, vouch_err *err);
+	void (*warn)(void *ctx, const vouch_err *problem);
+	int (*flush)(void *ctx, vouch_err *err);
+	void *ctx;
+} vouch_logclient_sink;
+
+/* get: entry index, verified against the current checkpoint; out gets its
+ * bytes, ending in a newline (one is added when the entry has none). */
+int vouch_logclient_get_entry(vouch_logclient *lc, uint64_t index, vouch_buf *out,
+                              vouch_err *err);
+/* prove: a tlog-proof of entry index against the current checkpoint. */
+int vouch_logclient_prove(vouch_logclient *lc, uint64_t index, vouch_buf *out, vouch_err *err);
+/* consistency: a JSON line {"old","new","old_root","new_root","proof"}
+ * proving the tree of size old consistent with the tree of size new, both
+ * proved consistent with the current signed checkpoint first.  Needs
+ * 0 < old <= new <= the checkpoint's size (else VOUCH_EUSAGE). */
+int vouch_logclient_prove_consistency(vouch_logclient *lc, uint64_t old, uint64_t new_size,
+                                      vouch_buf *out, vouch_err *err);
+/* submit: each file ("-" is stdin) holds one envelope or JSON Lines of
+ * them; each is POSTed to the log and its answer handed to sink->line.
+ * When the client has a verifier, each answer must prove that very entry
+ * into a signed checkpoint.  Files that cannot be read and envelopes that
+ * are not logged go to sink->warn, and the call then fails with "some
+ * envelopes were not logged" (the status of the last failure). */
+int vouch_logclient_submit_files(vouch_logclient *lc, const char *const *paths, size_t n,
+                                 const vouch_logclient_sink *sink, vouch_err *err);
+
+/* verify-proof, offline: proof_path holds a tlog-proof (then entry_path
+ * must name the entry it proves) or a vouch-logd /add answer (entry_path
+ * optional: when given it must be that answer's entry).  The proof must
+ * verify with ver for origin (NULL: the verifier's name).  On success
+ * *index and *cp describe what was proved.  Without the entry a tlog-proof
+ * cannot be checked: VOUCH_EUSAGE with *need_entry set. */
+int vouch_logproof_verify_files(const vouch_note_verifier *ver, const char *origin,
+                                const char *proof_path, const char *entry_path,
+                                uint64_t *index, vouch_checkpoint *cp, int *need_entry,
+                                vouch_err *err);
+
+/* bundle: one item to put into an offline evidence bundle. */
+typedef struct vouch_logclient_bundle_item {
+	int is_digest;    /* 1: the entries whose subjects carry sha256 */
+	uint8_t sha256[32];
+	uint64_t index;   /* is_digest 0: this entry */
+} vouch_logclient_bundle_item;
+/* An offline evidence bundle (schemas/bundle.md) of the items, each proved
+ * against the current checkpoint; out gets its bytes. */
+int vouch_logclient_bundle(vouch_logclient *lc, const vouch_logclient_bundle_item *items,
+                           size_t n, vouch_buf *out, vouch_err *err);
+
 #ifdef __cplusplus
 }
 #endif

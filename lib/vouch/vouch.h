@@ -23,6 +23,7 @@
 #include "checkpoint.h"
 #include "logstore.h"
 #include "logclient.h"
+#include "logmonitor.h"
 #include "logd.h"
 #include "walk.h"
 #include "subject.h"
