@@ -609,8 +609,8 @@ out:
 	return rc;
 }
 
-static void
-warn(const vouch_logclient_sink *sink, const vouch_err *problem)
+void
+vouch_logclient_sink_warn(const vouch_logclient_sink *sink, const vouch_err *problem)
 {
 	if (sink->warn != NULL)
 		sink->warn(sink->ctx, problem);
@@ -634,7 +634,7 @@ submit_lines(vouch_logclient *lc, const char *name, const vouch_buf *b,
 			vouch_err_clear(&one);
 			if ((rc = submit_one(lc, name, b->data + pos, end - pos, sink, &one)) !=
 			    VOUCH_OK) {
-				warn(sink, &one);
+				vouch_logclient_sink_warn(sink, &one);
 				status = rc;
 			}
 		}
@@ -657,7 +657,7 @@ vouch_logclient_submit_files(vouch_logclient *lc, const char *const *paths, size
 		vouch_err_clear(&one);
 		vouch_buf_init(&b, 64 << 20);
 		if (vouch_read_file(paths[i], 64 << 20, &b, &one) != VOUCH_OK) {
-			warn(sink, &one);
+			vouch_logclient_sink_warn(sink, &one);
 			status = VOUCH_EIO;
 			continue;
 		}

@@ -101,13 +101,6 @@ emit_entry(const vouch_logclient_sink *sink, uint64_t index, const uint8_t *e, s
 	return rc;
 }
 
-static void
-warn(const vouch_logclient_sink *sink, const vouch_err *problem)
-{
-	if (sink->warn != NULL)
-		sink->warn(sink->ctx, problem);
-}
-
 /* ---- lookup ---- */
 
 /* One lookup hit: 1 when it did not verify (reported), else the status of
@@ -122,14 +115,14 @@ lookup_hit(vouch_logclient *lc, const vouch_checkpoint *cp, uint64_t idx, const 
 	vouch_err_clear(&one);
 	vouch_buf_reset(e);
 	if (vouch_logclient_entry(lc, cp, idx, e, NULL, NULL, &one) != VOUCH_OK) {
-		warn(sink, &one);
+		vouch_logclient_sink_warn(sink, &one);
 		*bad = 1;
 		return VOUCH_OK;
 	}
 	if (!vouch_logentry_has_subject(e->data, e->len, d)) {
 		vouch_err_set(&one, VOUCH_EINPUT, "entry %llu does not carry subject %s",
 		              (unsigned long long)idx, vouch_hex_encode(d, 32, hex));
-		warn(sink, &one);
+		vouch_logclient_sink_warn(sink, &one);
 		*bad = 1;
 		return VOUCH_OK;
 	}
@@ -373,7 +366,7 @@ vouch_logmonitor_run(vouch_logmonitor *m, int once, unsigned interval_s,
 		if (rc == VOUCH_ENEGATIVE || once)
 			return rc;
 		if (rc != VOUCH_OK)
-			warn(sink, err); /* transient trouble: report, keep watching */
+			vouch_logclient_sink_warn(sink, err); /* transient trouble: report, keep watching */
 		sleep(interval_s);
 	}
 }

@@ -82,6 +82,9 @@ typedef struct vouch_logclient_sink {
 	void *ctx;
 } vouch_logclient_sink;
 
+/* Hand problem to sink->warn when the sink has one. */
+void vouch_logclient_sink_warn(const vouch_logclient_sink *sink, const vouch_err *problem);
+
 /* get: entry index, verified against the current checkpoint; out gets its
  * bytes, ending in a newline (one is added when the entry has none). */
 int vouch_logclient_get_entry(vouch_logclient *lc, uint64_t index, vouch_buf *out,
