@@ -1270,9 +1270,12 @@ enum { RES_INSIDE, RES_OUTSIDE, RES_LOOP, RES_BUDGET };
 
 /* Resolve target t starting in directory cur[0..*cl) the way the kernel
  * would, using the table for symlinks met on the way.  Missing components
- * are taken as directories (a later ".." leaves them again). */
+ * are taken as directories (a later ".." leaves them again).  The last
+ * component is followed too when follow_last (t is the target of a link
+ * met on the way, so the caller goes on from where it leads). */
 static int
-resolve(struct ux *u, char *cur, size_t *cl, size_t cap, const char *t, size_t tl, int *hops)
+resolve(struct ux *u, char *cur, size_t *cl, size_t cap, const char *t, size_t tl, int *hops,
+        int follow_last)
 {
 	size_t i = 0;
 
@@ -1302,7 +1305,7 @@ resolve(struct ux *u, char *cur, size_t *cl, size_t cap, const char *t, size_t t
 			cur[(*cl)++] = '/';
 		memcpy(cur + *cl, c, n);
 		*cl += n;
-		if (last)
+		if (last && !follow_last)
 			break;
 		if (u->budget < *cl)
 			return RES_BUDGET;
@@ -1313,7 +1316,7 @@ resolve(struct ux *u, char *cur, size_t *cl, size_t cap, const char *t, size_t t
 			int r;
 
 			base_of(cur, *cl, cl);
-			r = resolve(u, cur, cl, cap, l->path + l->len + 1, l->tlen, hops);
+			r = resolve(u, cur, cl, cap, l->path + l->len + 1, l->tlen, hops, 1);
 			if (r != RES_INSIDE)
 				return r;
 		} else if (k != 0 && u->nodes[k - 1].type != VOUCH_TREE_DIR) {
@@ -1335,7 +1338,7 @@ check_links(struct ux *u, char *buf, size_t cap)
 			continue;
 		base_of(l->path, l->len, &cl);
 		memcpy(buf, l->path, cl);
-		r = resolve(u, buf, &cl, cap, l->path + l->len + 1, l->tlen, &hops);
+		r = resolve(u, buf, &cl, cap, l->path + l->len + 1, l->tlen, &hops, 0);
 		if (r == RES_INSIDE)
 			continue;
 		if (r == RES_OUTSIDE && u->o->allow_external_links) {

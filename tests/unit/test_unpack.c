@@ -226,12 +226,19 @@ test_refusals(void)
 		{ "Makefile", 'f', "1", 0644 }, { "makefile", 'f', "2", 0644 } };
 	static const struct ent big[] = {
 		{ "a", 'f', "0123456789", 0644 }, { "b", 'f', "0123456789", 0644 } };
+	/* a -> b/c -> ".." is the root, so z = "a/.." is the target's parent:
+	 * the last component of a symlink met on the way must be followed */
+	static const struct ent chain[] = {
+		{ "a", 'l', "b/c", 0777 }, { "b", 'd', NULL, 0755 },
+		{ "b/c", 'l', "..", 0777 }, { "z", 'l', "a/..", 0777 } };
 	vouch_unpack_opts o;
 
 	refused("dotdot.tar", dotdot, 1, NULL, VOUCH_EINPUT, "'..' component");
 	refused("through.tar", through, 2, NULL, VOUCH_EINPUT, "writes through symlink 'l'");
 	refused("dev.tar", dev, 1, NULL, VOUCH_EINPUT, "entry 'null': is a character device");
 	refused("hl.tar", hl, 1, NULL, VOUCH_EINPUT, "hard link to '/etc/passwd'");
+	refused("chain.tar", chain, 4, NULL, VOUCH_EINPUT,
+	        "entry 'z': symlink to 'a/..' points outside the target");
 	refused("dup.tar", dup, 2, NULL, VOUCH_EINPUT, "entry 'a': duplicate entry");
 	vouch_unpack_opts_default(&o);
 	o.portable = 1;
