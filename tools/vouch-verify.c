@@ -2,7 +2,8 @@
  * bundles) against trusted public keys and print the verified in-toto
  * statements as JSON Lines; or, with --policy, decide whether an operator's
  * trust policy holds for artifacts, from evidence bundles and the
- * policy's logs (lib/policy*.c does the deciding). */
+ * policy's logs.  vouch_verify_run() (lib/verify.c) does the verifying,
+ * lib/policy*.c the deciding. */
 #include "config.h"
 
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include "cli.h"
 #include "vouch/vouch.h"
 #include "vouch/key.h"
+#include "vouch/verify.h"
 
 static const char usage_text[] =
     "usage: vouch-verify -p PUBKEY [-p PUBKEY]... [options] [FILE|-]...\n"
@@ -36,10 +38,6 @@ static const char usage_text[] =
     "  -h, --help                 show this help\n"
     "  -V, --version              show the version\n";
 
-#define MAX_KEYS 64
-#define MAX_ARTIFACTS 1024
-#define INPUT_MAX ((size_t)1 << 30) /* one input file or bundle */
-
 #define MAX_BUNDLES 256
 #define MAX_CHECKPOINTS 16
 
@@ -57,27 +55,11 @@ struct polmode {
 	int online, offline, json;
 };
 
-struct artifact {
-	const char *path;
-	vouch_digests d;
-	int covered;
-};
-
 struct verify {
-	const char *key_paths[MAX_KEYS];
-	vouch_key *keys[MAX_KEYS];
-	size_t nkeys;
-	size_t threshold;
-	struct artifact *artifacts;
-	size_t nartifacts;
-	const char *predicate_type;
-	size_t max_size;
+	const char *key_paths[VOUCH_VERIFY_MAX_KEYS];
+	const char *artifacts[VOUCH_VERIFY_MAX_ARTIFACTS];
+	vouch_verify_opts o;
 	int verbose;
-	/* counts */
-	size_t envelopes;  /* parsed (or recognisably meant as) envelopes */
-	size_t failed;     /* envelopes that did not verify */
-	size_t accepted;   /* statements written to stdout */
-	int trouble;       /* an input could not be read */
 	struct polmode pm;
 };
 
@@ -104,31 +86,33 @@ static const struct option longopts[] = {
 static void
 parse_args(struct verify *v, int argc, char **argv)
 {
+	vouch_verify_opts *o = &v->o;
 	uint64_t n;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "p:t:a:T:vP:b:jhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (v->nkeys >= MAX_KEYS)
-				cli_usage_error("at most %d keys", MAX_KEYS);
-			v->key_paths[v->nkeys++] = optarg;
+			if (o->nkeys >= VOUCH_VERIFY_MAX_KEYS)
+				cli_usage_error("at most %d keys", VOUCH_VERIFY_MAX_KEYS);
+			v->key_paths[o->nkeys++] = optarg;
 			break;
 		case 't':
-			if (cli_parse_uint(optarg, 1, MAX_KEYS, &n) != 0)
-				cli_usage_error("--threshold needs a number from 1 to %d", MAX_KEYS);
-			v->threshold = (size_t)n;
+			if (cli_parse_uint(optarg, 1, VOUCH_VERIFY_MAX_KEYS, &n) != 0)
+				cli_usage_error("--threshold needs a number from 1 to %d",
+				    VOUCH_VERIFY_MAX_KEYS);
+			o->threshold = (size_t)n;
 			break;
 		case 'a':
-			if (v->nartifacts >= MAX_ARTIFACTS)
-				cli_usage_error("at most %d artifacts", MAX_ARTIFACTS);
-			v->artifacts[v->nartifacts++].path = optarg;
+			if (o->nartifacts >= VOUCH_VERIFY_MAX_ARTIFACTS)
+				cli_usage_error("at most %d artifacts", VOUCH_VERIFY_MAX_ARTIFACTS);
+			v->artifacts[o->nartifacts++] = optarg;
 			break;
-		case 'T': v->predicate_type = optarg; break;
+		case 'T': o->predicate_type = optarg; break;
 		case OPT_MAX_SIZE:
 			if (cli_parse_size(optarg, &n) != 0 || n == 0 || n > VOUCH_BUF_DEFAULT_MAX)
 				cli_usage_error("bad --max-size '%s'", optarg);
-			v->max_size = (size_t)n;
+			o->max_size = (size_t)n;
 			break;
 		case 'v': v->verbose = 1; break;
 		case 'P': v->pm.policy = optarg; break;
@@ -153,7 +137,7 @@ parse_args(struct verify *v, int argc, char **argv)
 		}
 	}
 	if (v->pm.policy != NULL) {
-		if (v->nkeys > 0 || v->nartifacts > 0 || v->predicate_type != NULL || v->threshold > 1)
+		if (o->nkeys > 0 || o->nartifacts > 0 || o->predicate_type != NULL || o->threshold > 1)
 			cli_usage_error("--policy decides by the policy: -p, -t, -a and -T do not apply");
 		if (v->pm.online && v->pm.offline)
 			cli_usage_error("--online and --offline exclude each other");
@@ -164,292 +148,51 @@ parse_args(struct verify *v, int argc, char **argv)
 	if (v->pm.nbundles || v->pm.online || v->pm.offline || v->pm.ncheckpoints || v->pm.save ||
 	    v->pm.at || v->pm.json)
 		cli_usage_error("--bundle, --online, --offline, --checkpoint, --save-bundle, --at and --json need --policy");
-	if (v->nkeys == 0)
+	if (o->nkeys == 0)
 		cli_usage_error("give at least one -p PUBKEY");
-	if (v->threshold > v->nkeys)
-		cli_usage_error("--threshold %zu exceeds the %zu keys given", v->threshold, v->nkeys);
+	if (o->threshold > o->nkeys)
+		cli_usage_error("--threshold %zu exceeds the %zu keys given", o->threshold, o->nkeys);
 }
 
+/* Sinks for the library's verification run. */
 static int
-load_inputs(struct verify *v, vouch_err *err)
+put_statement(void *ctx, const char *line, size_t len)
 {
-	int rc;
-
-	for (size_t i = 0; i < v->nkeys; i++) {
-		rc = vouch_key_load_file(v->key_paths[i], NULL, 0, &v->keys[i], err);
-		if (rc != VOUCH_OK) {
-			vouch_err_prefix(err, "'%s'", v->key_paths[i]);
-			return rc;
-		}
-	}
-	for (size_t i = 0, distinct = 0; i < v->nkeys; i++) {
-		size_t j = 0;
-
-		while (j < i && !vouch_key_same_public(v->keys[i], v->keys[j]))
-			j++;
-		distinct += j == i;
-		if (i + 1 == v->nkeys && v->threshold > distinct)
-			return vouch_err_set(err, VOUCH_EUSAGE,
-			    "--threshold %zu exceeds the %zu distinct keys given", v->threshold, distinct);
-	}
-	for (size_t i = 0; i < v->nartifacts; i++) {
-		rc = vouch_digest_file(v->artifacts[i].path, VOUCH_ALG_ALL, &v->artifacts[i].d, err);
-		if (rc != VOUCH_OK)
-			return rc;
-	}
-	return VOUCH_OK;
+	(void)ctx;
+	fwrite(line, 1, len, stdout);
+	putchar('\n');
+	return 0;
 }
 
-/* Write the statement as one JSON line: the verified bytes themselves when
- * they already are one line, else their compact serialisation. */
-static int
-emit(const vouch_statement *st, const vouch_buf *payload, vouch_err *err)
+static void
+put_report(void *ctx, int level, const char *msg)
 {
-	size_t n = payload->len;
-	vouch_buf tmp;
-	int rc = VOUCH_OK;
+	const struct verify *v = ctx;
 
-	while (n > 0 && (payload->data[n - 1] == '\n' || payload->data[n - 1] == '\r' ||
-	    payload->data[n - 1] == ' ' || payload->data[n - 1] == '\t'))
-		n--;
-	if (memchr(payload->data, '\n', n) == NULL && memchr(payload->data, '\r', n) == NULL) {
-		fwrite(payload->data, 1, n, stdout);
-		putchar('\n');
-		return VOUCH_OK;
-	}
-	vouch_buf_init(&tmp, 0);
-	rc = vouch_json_append(&tmp, vouch_statement_json(st), err);
-	if (rc == VOUCH_OK)
-		printf("%s\n", vouch_buf_cstr(&tmp));
-	vouch_buf_free(&tmp);
-	return rc;
-}
-
-/* Does the statement cover the artifacts?  Marks those it covers; with
- * artifacts given it must cover at least one. */
-static int
-covers(struct verify *v, const vouch_statement *st)
-{
-	int any = 0;
-
-	for (size_t i = 0; i < v->nartifacts; i++)
-		if (vouch_statement_match(st, &v->artifacts[i].d, NULL, NULL) == VOUCH_OK) {
-			v->artifacts[i].covered = 1;
-			any = 1;
-		}
-	return v->nartifacts == 0 || any;
-}
-
-/* A verified statement: filter it and hand it on (the place for --policy). */
-static int
-accept_statement(struct verify *v, const char *where, const vouch_statement *st,
-                 const vouch_buf *payload, vouch_err *err)
-{
-	const char *pt = vouch_statement_predicate_type(st);
-
-	if (v->predicate_type != NULL && strcmp(pt, v->predicate_type) != 0) {
-		if (v->verbose)
-			cli_warn("%s: verified, but predicateType '%s' is not the one asked for", where, pt);
-		return VOUCH_OK;
-	}
-	if (!covers(v, st)) {
-		if (v->verbose)
-			cli_warn("%s: verified, but no subject is a given artifact", where);
-		return VOUCH_OK;
-	}
-	if (v->verbose)
-		cli_warn("%s: verified statement, predicateType '%s'", where, pt);
-	v->accepted++;
-	return emit(st, payload, err);
-}
-
-static int
-check_envelope(struct verify *v, const char *where, const vouch_envelope *env, vouch_err *err)
-{
-	struct vouch_dsse_verify opt = { NULL, (const vouch_key *const *)v->keys, v->nkeys,
-					 v->threshold };
-	vouch_statement *st = NULL;
-	vouch_buf payload;
-	vouch_err why;
-	int rc;
-
-	vouch_buf_init(&payload, 0);
-	vouch_err_clear(&why);
-	rc = vouch_envelope_verify(env, &opt, &payload, NULL, NULL, &why);
-	if (rc == VOUCH_OK) {
-		rc = vouch_statement_parse(payload.data, payload.len, &st, &why);
-		if (rc != VOUCH_OK) {
-			vouch_err_prefix(&why, "signed payload is not a valid statement");
-			rc = VOUCH_ENEGATIVE;
-		}
-	}
-	if (rc == VOUCH_OK) {
-		rc = accept_statement(v, where, st, &payload, err);
-	} else if (rc == VOUCH_ENEGATIVE || rc == VOUCH_EINPUT) {
-		cli_warn("%s: not verified: %s", where, vouch_err_msg(&why));
-		v->failed++;
-		rc = VOUCH_OK;
-	} else {
-		vouch_err_set(err, rc, "%s: %s", where, vouch_err_msg(&why));
-	}
-	vouch_statement_free(st);
-	vouch_buf_free(&payload);
-	return rc;
-}
-
-/* Is text a JSON object that means to be an envelope? */
-static int
-looks_like_envelope(const char *text, size_t len)
-{
-	cJSON *j = NULL;
-	int yes;
-
-	if (vouch_json_parse(text, len, &j, NULL) != VOUCH_OK)
-		return 0;
-	yes = cJSON_IsObject(j) && vouch_json_get(j, "payload") != NULL &&
-	    vouch_json_get(j, "signatures") != NULL;
-	cJSON_Delete(j);
-	return yes;
-}
-
-static int
-one_document(struct verify *v, const char *where, const char *text, size_t len, vouch_err *err)
-{
-	vouch_envelope *env = NULL;
-	vouch_err why;
-	int rc;
-
-	vouch_err_clear(&why);
-	rc = vouch_envelope_parse(text, len, v->max_size, &env, &why);
-	if (rc == VOUCH_OK) {
-		v->envelopes++;
-		rc = check_envelope(v, where, env, err);
-		vouch_envelope_free(env);
-		return rc;
-	}
-	if (rc == VOUCH_ENOMEM)
-		return vouch_err_set(err, rc, "%s: %s", where, vouch_err_msg(&why));
-	if (rc == VOUCH_ELIMIT || looks_like_envelope(text, len)) {
-		v->envelopes++;
-		v->failed++;
-		cli_warn("%s: not verified: %s", where, vouch_err_msg(&why));
-	} else {
-		cli_warn("%s: skipped, not an envelope: %s", where, vouch_err_msg(&why));
-	}
-	return VOUCH_OK;
-}
-
-static int
-blank(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-			return 0;
-	return 1;
-}
-
-/* One JSON document spread over several lines (a pretty-printed
- * envelope)?  JSON Lines with two or more documents never parse as one. */
-static int
-single_document(const struct verify *v, const vouch_buf *in)
-{
-	const char *nl = memchr(in->data, '\n', in->len);
-	cJSON *j = NULL;
-
-	if (in->len > v->max_size || nl == NULL || blank(nl, in->len - (size_t)((const unsigned char *)nl - in->data)))
-		return 0;
-	if (vouch_json_parse((const char *)in->data, in->len, &j, NULL) != VOUCH_OK)
-		return 0;
-	cJSON_Delete(j);
-	return 1;
-}
-
-static int
-one_input(struct verify *v, const char *path, vouch_err *err)
-{
-	const char *name = strcmp(path, "-") == 0 ? "(stdin)" : path;
-	vouch_buf in, where;
-	size_t start = 0, lineno = 0;
-	int rc;
-
-	vouch_buf_init(&in, INPUT_MAX + 1);
-	vouch_buf_init(&where, 0);
-	rc = vouch_read_file(path, INPUT_MAX, &in, err);
-	if (rc == VOUCH_OK && single_document(v, &in)) {
-		rc = one_document(v, name, (const char *)in.data, in.len, err);
-		goto out;
-	}
-	while (rc == VOUCH_OK && start < in.len) {
-		const char *line = (const char *)in.data + start;
-		const char *nl = memchr(line, '\n', in.len - start);
-		size_t n = nl != NULL ? (size_t)(nl - line) : in.len - start;
-
-		lineno++;
-		start += n + 1;
-		if (blank(line, n))
-			continue;
-		vouch_buf_reset(&where);
-		rc = vouch_buf_appendf(&where, err, "%s:%zu", name, lineno);
-		if (rc == VOUCH_OK)
-			rc = one_document(v, vouch_buf_cstr(&where), line, n, err);
-	}
-out:
-	vouch_buf_free(&in);
-	vouch_buf_free(&where);
-	return rc;
-}
-
-/* The answer: see EXIT STATUS in vouch-verify.1. */
-static int
-verdict(struct verify *v)
-{
-	int yes;
-
-	if (v->nartifacts > 0) {
-		yes = 1;
-		for (size_t i = 0; i < v->nartifacts; i++)
-			if (!v->artifacts[i].covered) {
-				cli_warn("'%s': no verified statement covers this artifact",
-				    v->artifacts[i].path);
-				yes = 0;
-			}
-	} else {
-		yes = v->failed == 0 && v->accepted > 0;
-		if (v->envelopes == 0)
-			cli_warn("no envelope found");
-		else if (v->failed > 0)
-			cli_warn("%zu of %zu envelopes not verified", v->failed, v->envelopes);
-		else if (v->accepted == 0)
-			cli_warn("no verified statement has predicateType '%s'", v->predicate_type);
-	}
-	return yes ? CLI_EXIT_OK : CLI_EXIT_NEGATIVE;
+	if (level != VOUCH_VERIFY_INFO || v->verbose)
+		cli_warn("%s", msg);
 }
 
 static int
 run(struct verify *v, int nfiles, char **files)
 {
+	vouch_verify_result res;
 	vouch_err err;
-	int rc;
 
 	vouch_err_clear(&err);
-	if ((rc = load_inputs(v, &err)) != VOUCH_OK) {
+	v->o.key_paths = v->key_paths;
+	v->o.artifacts = v->artifacts;
+	v->o.statement = put_statement;
+	v->o.report = put_report;
+	v->o.ctx = v;
+	if (vouch_verify_run(&v->o, (const char *const *)files, (size_t)nfiles, &res, &err) !=
+	    VOUCH_OK) {
 		cli_warn_err(&err);
 		return CLI_EXIT_TROUBLE;
 	}
-	for (int i = 0; i < (nfiles > 0 ? nfiles : 1); i++) {
-		vouch_err_clear(&err);
-		rc = one_input(v, nfiles > 0 ? files[i] : "-", &err);
-		if (rc == VOUCH_ENOMEM || rc == VOUCH_EINTERNAL) {
-			cli_warn_err(&err);
-			return CLI_EXIT_TROUBLE;
-		}
-		if (rc != VOUCH_OK) {
-			cli_warn_err(&err);
-			v->trouble = 1; /* keep going with the other inputs */
-		}
-	}
-	rc = verdict(v);
-	return v->trouble ? CLI_EXIT_TROUBLE : rc;
+	if (res.trouble)
+		return CLI_EXIT_TROUBLE;
+	return res.verdict == VOUCH_OK ? CLI_EXIT_OK : CLI_EXIT_NEGATIVE;
 }
 
 /* ---- policy mode ---- */
@@ -670,20 +413,13 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&v, 0, sizeof(v));
-	v.threshold = 1;
-	v.max_size = VOUCH_DSSE_MAX_DEFAULT;
+	v.o.threshold = 1;
+	v.o.max_size = VOUCH_DSSE_MAX_DEFAULT;
 	cli_init(argv[0], usage_text);
-	if ((v.artifacts = calloc(MAX_ARTIFACTS, sizeof(*v.artifacts))) == NULL) {
-		cli_warn("out of memory");
-		return cli_finish(CLI_EXIT_TROUBLE);
-	}
 	parse_args(&v, argc, argv);
 	if (v.pm.policy != NULL)
 		rc = run_policy(&v.pm, argc - optind, argv + optind);
 	else
 		rc = run(&v, argc - optind, argv + optind);
-	for (size_t i = 0; i < v.nkeys; i++)
-		vouch_key_free(v.keys[i]);
-	free(v.artifacts);
 	return cli_finish(rc);
 }

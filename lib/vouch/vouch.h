@@ -44,5 +44,6 @@
 #include "rebuild.h"
 #include "bundle.h"
 #include "policy.h"
+#include "verify.h"
 
 #endif
