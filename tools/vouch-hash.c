@@ -1,26 +1,17 @@
 /* vouch-hash - hash files, directory trees and archive members into an
- * in-toto subject list or sha256sum-style lines.
- *
- * The main thread walks the inputs in their final order and queues one job
- * per file in a bounded ring; worker threads hash jobs in any order; the
- * main thread prints finished jobs strictly in queue order, so the output
- * is the same for every -j.  Open descriptors and memory are bounded by the
- * ring size, not by the number of files.
+ * in-toto subject list or sha256sum-style lines.  The hashing run, with its
+ * worker pool and output in a fixed order for every -j, is
+ * vouch_hashrun() (lib/hashrun.c); this file parses options and writes.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "vouch/vouch.h"
+#include "vouch/hashrun.h"
 
 static const char usage_text[] =
     "usage: vouch-hash [-mt] [-a ALG]... [-d N] [-f json|sha256sum] [-j N] [-o FILE]\n"
@@ -39,436 +30,52 @@ static const char usage_text[] =
     "  -h, --help           show this help\n"
     "  -V, --version        show the version\n";
 
-#define MAX_JOBS 256
-#define MAX_DEPTH 4
-#define FD_RESERVE 300  /* descriptors kept for the walk (256 levels) and stdio */
-#define FLUSH_AT ((size_t)64 * 1024)
-#define OUT_MAX ((size_t)1 << 32)
-
-enum job_kind { JOB_FILE, JOB_LINK, JOB_TREE, JOB_ERROR };
-enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
-
-struct job {
-	int kind;
-	int state;
-	int fd;                       /* JOB_FILE: open file (STDIN_FILENO for "-") */
-	vouch_buf name;               /* display name */
-	vouch_buf link;               /* JOB_LINK: target */
-	vouch_digests d;
-	uint8_t tree[VOUCH_TREE_DIGEST_SIZE]; /* JOB_TREE */
-	int failed;                   /* the file itself could not be hashed */
-	vouch_err err;                /* first problem (also for member errors) */
-	vouch_subject_list *members;  /* --members: sorted members, or NULL */
-};
-
 struct hash_state {
-	/* options */
-	unsigned algs;
-	int sums;                     /* --format sha256sum */
-	int members;
-	unsigned depth;               /* --depth: archive levels opened by -m */
-	int tree;                     /* --tree */
-	unsigned jobs;
+	vouch_hashrun_opts o;
 	const char *output;
-	/* queue: jobs [head, tail) in a ring of cap slots; [claim, tail) unclaimed */
-	struct job *ring;
-	size_t cap, head, tail, claim;
-	int stop;
-	pthread_mutex_t mu;
-	pthread_cond_t work_cv, done_cv;
-	pthread_t *threads;
-	unsigned nthreads;
-	/* output */
-	vouch_buf out;
-	size_t listed;
-	size_t links_skipped;
-	int trouble;
-	int out_failed;
 };
 
-/* ---- hashing (worker side) ---- */
-
-/* Hash the file and, if it is an archive, its members (see
- * vouch_subject_list_add_archive).  Damage inside the archive is reported,
- * but the file itself still counts. */
+/* Sinks for the library's hashing run. */
 static int
-hash_with_members(struct job *j, unsigned algs, unsigned max_depth)
+put_output(void *ctx, const void *data, size_t len)
 {
-	vouch_err damage;
-	int rc;
-
-	vouch_err_clear(&damage);
-	rc = vouch_subject_list_new(&j->members, &j->err);
-	if (rc == VOUCH_OK)
-		rc = vouch_subject_list_add_archive(j->members, j->fd, (const char *)j->name.data,
-		    algs, max_depth, &j->d, &damage, &j->err);
-	if (damage.code != VOUCH_OK && j->err.code == VOUCH_OK)
-		j->err = damage;
-	return rc;
+	(void)ctx;
+	return fwrite(data, 1, len, stdout) != len;
 }
 
 static void
-run_job(struct hash_state *st, struct job *j)
+put_warning(void *ctx, const vouch_err *err)
 {
-	int rc = VOUCH_OK;
-
-	switch (j->kind) {
-	case JOB_ERROR:
-		return;
-	case JOB_LINK:
-		rc = vouch_digest_mem(j->link.data, j->link.len, st->algs, &j->d, &j->err);
-		break;
-	case JOB_TREE:
-		rc = vouch_tree_digest_dir((const char *)j->name.data, j->tree, &j->err);
-		break;
-	case JOB_FILE:
-		if (st->members)
-			rc = hash_with_members(j, st->algs, st->depth);
-		else
-			rc = vouch_digest_fd(j->fd, (const char *)j->name.data, st->algs, &j->d,
-			    &j->err);
-		if (j->fd != STDIN_FILENO)
-			close(j->fd);
-		j->fd = -1;
-		break;
-	}
-	if (rc != VOUCH_OK)
-		j->failed = 1;
-}
-
-static void *
-worker(void *arg)
-{
-	struct hash_state *st = arg;
-
-	pthread_mutex_lock(&st->mu);
-	for (;;) {
-		struct job *j;
-
-		while (st->claim == st->tail && !st->stop)
-			pthread_cond_wait(&st->work_cv, &st->mu);
-		if (st->claim == st->tail)
-			break;
-		j = &st->ring[st->claim++ % st->cap];
-		j->state = JOB_RUNNING;
-		pthread_mutex_unlock(&st->mu);
-		run_job(st, j);
-		pthread_mutex_lock(&st->mu);
-		j->state = JOB_DONE;
-		pthread_cond_broadcast(&st->done_cv);
-	}
-	pthread_mutex_unlock(&st->mu);
-	return NULL;
-}
-
-/* ---- output (main thread, queue order) ---- */
-
-static void
-flush_out(struct hash_state *st, int final)
-{
-	if (st->output != NULL && strcmp(st->output, "-") != 0)
-		return; /* kept whole for the atomic write */
-	if (st->out.len > 0 && (final || st->out.len >= FLUSH_AT)) {
-		if (fwrite(st->out.data, 1, st->out.len, stdout) != st->out.len)
-			st->out_failed = 1;
-		vouch_buf_reset(&st->out);
-	}
+	(void)ctx;
+	cli_warn_err(err);
 }
 
 static int
-print_subject(struct hash_state *st, const vouch_subject *s, vouch_err *err)
+to_file(const struct hash_state *st)
 {
-	unsigned alg = st->algs;
-	int rc;
-
-	if (st->sums) {
-		if (s->is_symlink) {
-			st->links_skipped++;
-			return VOUCH_OK;
-		}
-		return vouch_subject_append_sum(&st->out, s, alg, err);
-	}
-	rc = vouch_buf_append_str(&st->out, st->listed == 0 ? "[\n  " : ",\n  ", err);
-	if (rc == VOUCH_OK)
-		rc = vouch_subject_append_json(&st->out, s, err);
-	st->listed++;
-	return rc;
+	return st->output != NULL && strcmp(st->output, "-") != 0;
 }
 
-static void
-emit(struct hash_state *st, struct job *j)
-{
-	vouch_subject s;
-	vouch_err err;
-	int rc = VOUCH_OK;
-
-	vouch_err_clear(&err);
-	if (j->kind != JOB_ERROR && !j->failed) {
-		memset(&s, 0, sizeof(s));
-		s.name = (const char *)j->name.data;
-		s.name_len = j->name.len;
-		s.digests = j->d;
-		s.is_symlink = j->kind == JOB_LINK;
-		s.link_target = (const char *)j->link.data;
-		s.link_len = j->link.len;
-		if (j->kind == JOB_TREE) {
-			s.digests.algs = 0;
-			s.extra_key = VOUCH_TREE_DIGEST_KEY;
-			s.extra_md = j->tree;
-			s.extra_len = sizeof(j->tree);
-		}
-		rc = print_subject(st, &s, &err);
-		for (size_t i = 0; rc == VOUCH_OK && j->members != NULL &&
-		    i < vouch_subject_list_count(j->members); i++)
-			rc = print_subject(st, vouch_subject_list_get(j->members, i), &err);
-	}
-	if (j->err.code != VOUCH_OK) {
-		cli_warn_err(&j->err);
-		st->trouble = 1;
-	}
-	if (rc != VOUCH_OK) {
-		cli_warn_err(&err);
-		st->trouble = 1;
-		st->out_failed = 1;
-	}
-	flush_out(st, 0);
-}
-
-static void
-job_clear(struct job *j)
-{
-	if (j->fd >= 0 && j->fd != STDIN_FILENO)
-		close(j->fd);
-	vouch_buf_free(&j->name);
-	vouch_buf_free(&j->link);
-	vouch_subject_list_free(j->members);
-	memset(j, 0, sizeof(*j));
-	j->fd = -1;
-}
-
-/* Print and release finished jobs at the head of the queue; with wait,
- * block until at least one slot is free (or, with all, the queue is empty). */
-static void
-reap(struct hash_state *st, int all)
-{
-	pthread_mutex_lock(&st->mu);
-	for (;;) {
-		struct job *j;
-
-		if (st->head == st->tail)
-			break;
-		j = &st->ring[st->head % st->cap];
-		if (j->state != JOB_DONE) {
-			if (!all && st->tail - st->head < st->cap)
-				break;
-			pthread_cond_wait(&st->done_cv, &st->mu);
-			continue;
-		}
-		pthread_mutex_unlock(&st->mu);
-		emit(st, j);
-		job_clear(j);
-		pthread_mutex_lock(&st->mu);
-		st->head++;
-	}
-	pthread_mutex_unlock(&st->mu);
-}
-
-/* ---- producing jobs (main thread) ---- */
-
-/* A fresh job in the next ring slot (waiting for room). */
-static struct job *
-new_job(struct hash_state *st, const char *prefix, const char *rel, size_t rel_len)
-{
-	struct job *j;
-	size_t plen = strlen(prefix);
-
-	reap(st, 0);
-	j = &st->ring[st->tail % st->cap];
-	job_clear(j);
-	vouch_buf_init(&j->name, 0);
-	vouch_buf_init(&j->link, 0);
-	vouch_err_clear(&j->err);
-	if (vouch_buf_append(&j->name, prefix, plen, &j->err) == VOUCH_OK && rel != NULL &&
-	    (plen == 0 || prefix[plen - 1] == '/' ||
-	    vouch_buf_append_byte(&j->name, '/', &j->err) == VOUCH_OK))
-		vouch_buf_append(&j->name, rel, rel_len, &j->err);
-	if (j->err.code != VOUCH_OK)
-		j->kind = JOB_ERROR;
-	return j;
-}
-
-static void
-submit(struct hash_state *st, struct job *j)
-{
-	if (j->err.code != VOUCH_OK)
-		j->kind = JOB_ERROR;
-	if (st->nthreads == 0) {
-		run_job(st, j);
-		j->state = JOB_DONE;
-		st->tail++;
-		reap(st, 0);
-		return;
-	}
-	pthread_mutex_lock(&st->mu);
-	j->state = JOB_QUEUED;
-	st->tail++;
-	pthread_cond_signal(&st->work_cv);
-	pthread_mutex_unlock(&st->mu);
-}
-
-static void
-error_job(struct hash_state *st, const vouch_err *err)
-{
-	struct job *j = new_job(st, "", NULL, 0);
-
-	j->err = *err;
-	submit(st, j);
-}
-
-static void
-queue_dir(struct hash_state *st, const char *dir)
-{
-	const vouch_walk_entry *e = NULL;
-	vouch_walk *w = NULL;
-	vouch_err err;
-	int rc;
-
-	vouch_err_clear(&err);
-	rc = vouch_walk_new(dir, NULL, &w, &err);
-	if (rc != VOUCH_OK) {
-		error_job(st, &err);
-		return;
-	}
-	for (;;) {
-		struct job *j;
-
-		vouch_err_clear(&err);
-		rc = vouch_walk_next(w, &e, &err);
-		if (rc != VOUCH_OK) {
-			error_job(st, &err);
-			continue;
-		}
-		if (e == NULL)
-			break;
-		j = new_job(st, dir, e->path, e->path_len);
-		if (e->kind == VOUCH_WALK_FILE) {
-			j->kind = JOB_FILE;
-			vouch_walk_open(e, &j->fd, &j->err);
-		} else if (e->kind == VOUCH_WALK_SYMLINK) {
-			j->kind = JOB_LINK;
-			vouch_walk_readlink(e, &j->link, &j->err);
-		} else {
-			vouch_walk_open(e, &j->fd, &j->err); /* fails, naming the entry */
-		}
-		submit(st, j);
-	}
-	vouch_walk_free(w);
-}
-
-static void
-queue_arg(struct hash_state *st, const char *arg)
-{
-	struct stat sb;
-	struct job *j;
-
-	if (strcmp(arg, "-") != 0 && stat(arg, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		if (!st->tree) {
-			queue_dir(st, arg);
-			return;
-		}
-		j = new_job(st, arg, NULL, 0);
-		j->kind = JOB_TREE;
-		submit(st, j);
-		return;
-	}
-	j = new_job(st, arg, NULL, 0);
-	j->kind = JOB_FILE;
-	vouch_open_input(arg, &j->fd, &j->err);
-	submit(st, j);
-}
-
-/* ---- setup and teardown ---- */
-
+/* Note skipped links, then write the rest of the output (all of it
+ * atomically to -o FILE). */
 static int
-start(struct hash_state *st)
-{
-	struct rlimit rl;
-
-	pthread_mutex_init(&st->mu, NULL);
-	pthread_cond_init(&st->work_cv, NULL);
-	pthread_cond_init(&st->done_cv, NULL);
-	vouch_buf_init(&st->out, OUT_MAX);
-	/* The ring bounds open descriptors: a few jobs in hand per worker, and
-	 * room left for a deep walk's directories under the descriptor limit. */
-	st->cap = 2 * (size_t)st->jobs + 8;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < st->cap + FD_RESERVE + 8)
-		st->cap = rl.rlim_cur > FD_RESERVE + 8 ? (size_t)rl.rlim_cur - FD_RESERVE : 8;
-	st->ring = calloc(st->cap, sizeof(*st->ring));
-	if (st->ring == NULL)
-		return -1;
-	for (size_t i = 0; i < st->cap; i++)
-		st->ring[i].fd = -1;
-	if (st->jobs < 2)
-		return 0;
-	st->threads = calloc(st->jobs, sizeof(*st->threads));
-	if (st->threads == NULL)
-		return -1;
-	for (; st->nthreads < st->jobs; st->nthreads++)
-		if (pthread_create(&st->threads[st->nthreads], NULL, worker, st) != 0)
-			return st->nthreads > 0 ? 0 : -1;
-	return 0;
-}
-
-static void
-stop(struct hash_state *st)
-{
-	reap(st, 1);
-	pthread_mutex_lock(&st->mu);
-	st->stop = 1;
-	pthread_cond_broadcast(&st->work_cv);
-	pthread_mutex_unlock(&st->mu);
-	for (unsigned i = 0; i < st->nthreads; i++)
-		pthread_join(st->threads[i], NULL);
-	free(st->threads);
-	for (size_t i = 0; st->ring != NULL && i < st->cap; i++)
-		job_clear(&st->ring[i]);
-	free(st->ring);
-	pthread_mutex_destroy(&st->mu);
-	pthread_cond_destroy(&st->work_cv);
-	pthread_cond_destroy(&st->done_cv);
-}
-
-/* Close the JSON list, note skipped links, write -o FILE. */
-static int
-finish_output(struct hash_state *st)
+finish_output(struct hash_state *st, const vouch_hashrun_result *res, vouch_buf *out)
 {
 	vouch_err err;
 
 	vouch_err_clear(&err);
-	if (!st->sums && vouch_buf_append_str(&st->out, st->listed ? "\n]\n" : "[]\n", &err) != VOUCH_OK) {
-		cli_warn_err(&err);
-		return CLI_EXIT_TROUBLE;
-	}
-	if (st->links_skipped > 0)
+	if (res->links_skipped > 0)
 		cli_warn("note: %zu symbolic link%s not listed (the sha256sum format cannot record links)",
-		    st->links_skipped, st->links_skipped == 1 ? "" : "s");
-	if (st->output != NULL && strcmp(st->output, "-") != 0 && !st->out_failed) {
-		if (vouch_write_file_atomic(st->output, st->out.data, st->out.len, 0644, &err) != VOUCH_OK) {
+		    res->links_skipped, res->links_skipped == 1 ? "" : "s");
+	if (to_file(st) && !res->out_failed) {
+		if (vouch_write_file_atomic(st->output, out->data, out->len, 0644, &err) != VOUCH_OK) {
 			cli_warn_err(&err);
 			return CLI_EXIT_TROUBLE;
 		}
 	}
-	flush_out(st, 1);
-	return st->trouble || st->out_failed ? CLI_EXIT_TROUBLE : CLI_EXIT_OK;
-}
-
-static unsigned
-default_jobs(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (unsigned)n;
+	if (!to_file(st) && out->len > 0 && put_output(st, out->data, out->len) != 0)
+		return CLI_EXIT_TROUBLE;
+	return res->errors > 0 || res->out_failed ? CLI_EXIT_TROUBLE : CLI_EXIT_OK;
 }
 
 static void
@@ -494,25 +101,25 @@ parse_options(struct hash_state *st, int argc, char **argv)
 		case 'a':
 			if (vouch_alg_from_name(optarg) == 0)
 				cli_usage_error("unknown or refused algorithm '%s'", optarg);
-			st->algs |= vouch_alg_from_name(optarg);
+			st->o.algs |= vouch_alg_from_name(optarg);
 			break;
 		case 'f':
 			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "sha256sum") != 0)
 				cli_usage_error("unknown format '%s' (json or sha256sum)", optarg);
-			st->sums = strcmp(optarg, "sha256sum") == 0;
+			st->o.sums = strcmp(optarg, "sha256sum") == 0;
 			break;
-		case 'm': st->members = 1; break;
+		case 'm': st->o.members = 1; break;
 		case 'd':
-			if (cli_parse_uint(optarg, 1, MAX_DEPTH, &n) != 0)
-				cli_usage_error("bad depth '%s' (1 to %d)", optarg, MAX_DEPTH);
-			st->depth = (unsigned)n;
-			st->members = 1;
+			if (cli_parse_uint(optarg, 1, VOUCH_HASHRUN_MAX_DEPTH, &n) != 0)
+				cli_usage_error("bad depth '%s' (1 to %d)", optarg, VOUCH_HASHRUN_MAX_DEPTH);
+			st->o.depth = (unsigned)n;
+			st->o.members = 1;
 			break;
-		case 't': st->tree = 1; break;
+		case 't': st->o.tree = 1; break;
 		case 'j':
-			if (cli_parse_uint(optarg, 1, MAX_JOBS, &n) != 0)
-				cli_usage_error("bad job count '%s' (1 to %d)", optarg, MAX_JOBS);
-			st->jobs = (unsigned)n;
+			if (cli_parse_uint(optarg, 1, VOUCH_HASHRUN_MAX_JOBS, &n) != 0)
+				cli_usage_error("bad job count '%s' (1 to %d)", optarg, VOUCH_HASHRUN_MAX_JOBS);
+			st->o.jobs = (unsigned)n;
 			break;
 		case 'o': st->output = optarg; break;
 		case 'h': cli_help();
@@ -520,12 +127,12 @@ parse_options(struct hash_state *st, int argc, char **argv)
 		default: cli_usage_error("unknown option");
 		}
 	}
-	if (st->algs == 0)
-		st->algs = VOUCH_ALG_SHA256;
-	if (st->sums && st->algs != VOUCH_ALG_SHA256 && st->algs != VOUCH_ALG_SHA384 &&
-	    st->algs != VOUCH_ALG_SHA512)
+	if (st->o.algs == 0)
+		st->o.algs = VOUCH_ALG_SHA256;
+	if (st->o.sums && st->o.algs != VOUCH_ALG_SHA256 && st->o.algs != VOUCH_ALG_SHA384 &&
+	    st->o.algs != VOUCH_ALG_SHA512)
 		cli_usage_error("--format sha256sum takes exactly one of sha256, sha384, sha512");
-	if (st->sums && st->tree)
+	if (st->o.sums && st->o.tree)
 		cli_usage_error("--tree needs the json format (tree digests are not file digests)");
 	if (optind >= argc)
 		cli_usage_error("no input given (use '-' for standard input)");
@@ -535,22 +142,26 @@ int
 main(int argc, char **argv)
 {
 	struct hash_state st;
+	vouch_hashrun_result res;
+	vouch_buf out;
+	vouch_err err;
 	int status;
 
 	memset(&st, 0, sizeof(st));
 	cli_init(argv[0], usage_text);
-	st.jobs = default_jobs();
-	st.depth = 1;
+	st.o.depth = 1;
 	parse_options(&st, argc, argv);
-	if (start(&st) != 0) {
-		cli_warn("cannot start: %s", strerror(errno));
-		stop(&st);
-		return cli_finish(CLI_EXIT_TROUBLE);
+	st.o.write = to_file(&st) ? NULL : put_output;
+	st.o.warn = put_warning;
+	st.o.ctx = &st;
+	vouch_err_clear(&err);
+	if (vouch_hashrun(&st.o, (const char *const *)argv + optind, (size_t)(argc - optind), &out,
+	                  &res, &err) != VOUCH_OK) {
+		cli_warn_err(&err);
+		status = CLI_EXIT_TROUBLE;
+	} else {
+		status = finish_output(&st, &res, &out);
 	}
-	for (int i = optind; i < argc; i++)
-		queue_arg(&st, argv[i]);
-	stop(&st);
-	status = finish_output(&st);
-	vouch_buf_free(&st.out);
+	vouch_buf_free(&out);
 	return cli_finish(status);
 }

@@ -45,5 +45,6 @@
 #include "bundle.h"
 #include "policy.h"
 #include "verify.h"
+#include "hashrun.h"
 
 #endif
