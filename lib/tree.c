@@ -22,7 +22,9 @@
 #define TREE_FLUSH 65536u
 
 struct tree_rec {
-	char *path;          /* owns path and (for links) the target after it */
+	const char *path;
+	const char *target;  /* symlinks; may be empty */
+	char *owned;         /* the copy of path and target, unless borrowing */
 	size_t len;
 	size_t tlen;
 	uint64_t size;
@@ -34,6 +36,7 @@ struct vouch_tree {
 	struct tree_rec *recs;
 	size_t n, cap;
 	int finalised;
+	int borrowing;       /* paths are the caller's, not copies */
 };
 
 /* ---- names ---- */
@@ -172,13 +175,23 @@ vouch_tree_new(vouch_tree **out, vouch_err *err)
 	return VOUCH_OK;
 }
 
+int
+vouch_tree_new_borrowing(vouch_tree **out, vouch_err *err)
+{
+	int rc = vouch_tree_new(out, err);
+
+	if (rc == VOUCH_OK)
+		(*out)->borrowing = 1;
+	return rc;
+}
+
 void
 vouch_tree_free(vouch_tree *t)
 {
 	if (t == NULL)
 		return;
 	for (size_t i = 0; i < t->n; i++)
-		free(t->recs[i].path);
+		free(t->recs[i].owned);
 	free(t->recs);
 	free(t);
 }
@@ -206,14 +219,21 @@ tree_push(vouch_tree *t, int type, const char *path, size_t len, const char *tar
 	}
 	r = &t->recs[t->n];
 	memset(r, 0, sizeof(*r));
-	r->path = malloc(len + tlen + 2);
-	if (r->path == NULL)
-		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
-	memcpy(r->path, path, len);
-	r->path[len] = '\0';
-	if (tlen)
-		memcpy(r->path + len + 1, target, tlen);
-	r->path[len + 1 + tlen] = '\0';
+	if (t->borrowing) {
+		r->path = path;
+		r->target = tlen ? target : "";
+	} else {
+		r->owned = malloc(len + tlen + 2);
+		if (r->owned == NULL)
+			return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+		memcpy(r->owned, path, len);
+		r->owned[len] = '\0';
+		if (tlen)
+			memcpy(r->owned + len + 1, target, tlen);
+		r->owned[len + 1 + tlen] = '\0';
+		r->path = r->owned;
+		r->target = r->owned + len + 1;
+	}
 	r->len = len;
 	r->tlen = tlen;
 	r->type = (uint8_t)type;
@@ -313,7 +333,7 @@ rec_encode(vouch_hasher *h, uint8_t *stage, size_t *used, const struct tree_rec 
 		rc = vouch_hasher_update(h, stage, *used, err);
 		*used = 0;
 		if (rc == VOUCH_OK)
-			rc = vouch_hasher_update(h, r->path + r->len + 1, r->tlen, err);
+			rc = vouch_hasher_update(h, r->target, r->tlen, err);
 		return rc;
 	}
 	return VOUCH_OK;

@@ -1482,7 +1482,7 @@ finish_result(struct ux *u, vouch_unpack_result *r, vouch_err *err)
 {
 	vouch_tree *t = NULL;
 	size_t cap = 0;
-	int rc = vouch_tree_new(&t, err);
+	int rc = vouch_tree_new_borrowing(&t, err); /* the node table outlives t */
 
 	for (size_t i = 0; rc == VOUCH_OK && i < u->n; i++) {
 		const struct node *nd = &u->nodes[i];

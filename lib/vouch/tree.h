@@ -74,6 +74,11 @@ int vouch_tree_digest_dir_opts(const char *dir, const vouch_tree_opts *o,
 typedef struct vouch_tree vouch_tree;
 
 int vouch_tree_new(vouch_tree **out, vouch_err *err);
+/* A builder that borrows the path and target bytes passed to the add
+ * functions instead of copying them: they must stay valid and unchanged
+ * until vouch_tree_free.  For callers that already hold every path (the
+ * unpacker's entry table), so the paths are not stored twice. */
+int vouch_tree_new_borrowing(vouch_tree **out, vouch_err *err);
 void vouch_tree_free(vouch_tree *t);
 int vouch_tree_add_dir(vouch_tree *t, const char *path, size_t len, vouch_err *err);
 /* sha256 is the SHA-256 of the file's content, size its length. */

@@ -301,9 +301,33 @@ test_matches_python(void)
 	CU_ASSERT_STRING_EQUAL(line, hex32(md, hex));
 }
 
+/* Borrowing the caller's bytes gives the same digest as copying them, and
+ * the borrowed bytes are read at vouch_tree_final, not at add time. */
+static void
+test_builder_borrowing(void)
+{
+	char link[] = "dir/link\0../file", file[] = "file", dir[] = "dir";
+	const uint8_t sha[32] = { 7 };
+	uint8_t a[32], b[32];
+	vouch_tree *t = NULL;
+
+	for (int borrow = 0; borrow < 2; borrow++) {
+		int rc = borrow ? vouch_tree_new_borrowing(&t, NULL) : vouch_tree_new(&t, NULL);
+
+		CU_ASSERT_EQUAL_FATAL(rc, VOUCH_OK);
+		CU_ASSERT_EQUAL(vouch_tree_add_symlink(t, link, 8, link + 9, 7, NULL), VOUCH_OK);
+		CU_ASSERT_EQUAL(vouch_tree_add_file(t, file, 4, 1, 3, sha, NULL), VOUCH_OK);
+		CU_ASSERT_EQUAL(vouch_tree_add_dir(t, dir, 3, NULL), VOUCH_OK);
+		CU_ASSERT_EQUAL(vouch_tree_final(t, borrow ? b : a, NULL), VOUCH_OK);
+		vouch_tree_free(t);
+	}
+	CU_ASSERT_EQUAL(memcmp(a, b, 32), 0);
+}
+
 static const struct test_case cases[] = {
 	{ "tree: worked example from tree-digest.md", test_worked_example },
 	{ "tree: builder is order-free", test_builder_order_free },
+	{ "tree: borrowing builder equals copying builder", test_builder_borrowing },
 	{ "tree: builder refuses bad paths and duplicates", test_builder_refusals },
 	{ "tree: every field changes the digest", test_every_field_counts },
 	{ "tree: name checks and quoting", test_names },
