@@ -1,9 +1,10 @@
 /* sandbox.c - a Linux namespace sandbox for build steps (see vouch/sandbox.h).
  *
- * The caller's process clones the sandbox's init into new namespaces,
- * writes its uid/gid maps and lets it go; while init builds the root (a
- * tmpfs mounted over TMPDIR in its own mount namespace) the caller moves it
- * into the v1 cgroups and then says so.  init pivot_root()s, runs the
+ * The caller's process clones the sandbox's init into new namespaces (and,
+ * with cgroup v2, straight into the sandbox's cgroup), writes its uid/gid
+ * maps and lets it go.  With cgroup v1 init first moves itself into the
+ * sandbox's cgroups (see join_cgroups()).  init builds the root (a tmpfs
+ * mounted over TMPDIR in its own mount namespace), pivot_root()s, runs the
  * prepare callback (in a child without capabilities), makes /build
  * read-only but for the working directory, drops its capabilities,
  * installs the seccomp filter and runs the steps (each started
@@ -78,6 +79,7 @@
 typedef struct sb_cgroup {
 	int version;                 /* 0 none, 1, 2 */
 	int dirfd;                   /* v2: for CLONE_INTO_CGROUP */
+	int tasks[2];                /* v1: the memory and pids "tasks" files */
 	char v2[PATH_MAX];
 	char mem[PATH_MAX];
 	char pids[PATH_MAX];
@@ -114,15 +116,24 @@ read_small(const char *path, char *buf, size_t cap)
 }
 
 static int
-write_str(const char *dir, const char *file, const char *val)
+open_in(const char *dir, const char *file, int flags)
 {
 	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return open(path, flags);
+}
+
+static int
+write_str(const char *dir, const char *file, const char *val)
+{
 	int fd, rc = 0;
 	size_t n = strlen(val);
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path))
-		return -1;
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+	if ((fd = open_in(dir, file, O_WRONLY | O_CLOEXEC)) < 0)
 		return -1;
 	if (write(fd, val, n) != (ssize_t)n)
 		rc = -1;
@@ -349,16 +360,25 @@ try_v1(sb_cgroup *cg, const vouch_recipe_limits *l)
 	    own_cgroup("pids", own, sizeof(own)) == 0 &&
 	    make_child(mnt, own, cg->pids, sizeof(cg->pids)) == 0) {
 		snprintf(val, sizeof(val), "%llu", (unsigned long long)l->max_processes);
-		if (write_str(cg->pids, "pids.max", val) != 0) {
+		if (write_str(cg->pids, "pids.max", val) != 0 ||
+		    (cg->tasks[1] = open_in(cg->pids, "tasks", O_WRONLY | O_CLOEXEC)) < 0) {
 			rmdir(cg->pids);
 			cg->pids[0] = '\0';
 		}
 	} else {
 		cg->pids[0] = '\0';
 	}
+	if ((cg->tasks[0] = open_in(cg->mem, "tasks", O_WRONLY | O_CLOEXEC)) < 0)
+		goto fail;
 	cg->version = 1;
 	return 0;
 fail:
+	if (cg->tasks[1] >= 0)
+		close(cg->tasks[1]);
+	cg->tasks[1] = -1;
+	if (cg->pids[0] != '\0')
+		rmdir(cg->pids);
+	cg->pids[0] = '\0';
 	rmdir(cg->mem);
 	cg->mem[0] = '\0';
 	return -1;
@@ -368,28 +388,13 @@ static void
 sb_cgroup_setup(sb_cgroup *cg, const vouch_recipe_limits *l)
 {
 	memset(cg, 0, sizeof(*cg));
-	cg->dirfd = -1;
+	cg->dirfd = cg->tasks[0] = cg->tasks[1] = -1;
 	if (getenv("VOUCH_SANDBOX_NO_CGROUP") != NULL)
 		return;
 	if (try_v2(cg, l) == 0 || try_v1(cg, l) == 0) {
 		cg->oom_base = sb_cgroup_oom_count(cg);
 		cg->pids_base = sb_cgroup_pids_count(cg);
 	}
-}
-
-static int
-sb_cgroup_attach(sb_cgroup *cg, pid_t pid)
-{
-	char val[32];
-
-	if (cg->version != 1)
-		return 0;
-	snprintf(val, sizeof(val), "%ld", (long)pid);
-	if (write_str(cg->mem, "cgroup.procs", val) != 0)
-		return -1;
-	if (cg->pids[0] != '\0' && write_str(cg->pids, "cgroup.procs", val) != 0)
-		return -1;
-	return 0;
 }
 
 static unsigned long long
@@ -439,6 +444,11 @@ sb_cgroup_cleanup(sb_cgroup *cg)
 	if (cg->dirfd >= 0)
 		close(cg->dirfd);
 	cg->dirfd = -1;
+	for (int i = 0; i < 2; i++) {
+		if (cg->tasks[i] >= 0)
+			close(cg->tasks[i]);
+		cg->tasks[i] = -1;
+	}
 	remove_dir(cg->v2);
 	remove_dir(cg->mem);
 	remove_dir(cg->pids);
@@ -449,7 +459,6 @@ sb_cgroup_cleanup(sb_cgroup *cg)
 
 enum {
 	MSG_GO = 1,       /* caller -> init: maps written, start */
-	MSG_ATTACHED,     /* caller -> init: init is in its cgroups */
 	MSG_ERROR,        /* init -> caller: setup failed (text, status = code) */
 	MSG_PREPARED,     /* init -> caller: prepare done (digest, status = has) */
 	MSG_STEP_BEGIN,   /* init -> caller: step starts */
@@ -545,6 +554,7 @@ struct sb {
 	char rootfs[64];     /* init: "/proc/self/fd/N" of the rootfs, or "" */
 	int mem_cgroup;      /* a memory cgroup bounds the whole sandbox */
 	int pids_cgroup;     /* and a pids cgroup its processes */
+	int cg_tasks[2];     /* v1: "tasks" of the memory and pids cgroups, or -1 */
 	int host_root;       /* the caller is root */
 	char **envp;         /* the steps' environment */
 	char *path;          /* PATH for the steps' argv[0] lookup */
@@ -1414,6 +1424,34 @@ child_fail(const struct sb *sb, int code, const vouch_err *err)
 	_exit(1);
 }
 
+/* With cgroup v1, init moves itself into the sandbox's cgroups before it
+ * does anything else; everything of the build descends from it.  It writes
+ * "0" (itself, one thread) to "tasks": the kernel moves the current thread
+ * without the global lock that a move by pid ("cgroup.procs", or a pid
+ * in "tasks") takes, and that lock waits for an RCU grace period, about
+ * 12 ms on an idle machine.  The files were opened by the caller, whose
+ * credentials the kernel checks; init is still single-threaded here. */
+static int
+join_cgroups(struct sb *sb, vouch_err *err)
+{
+	for (int i = 0; i < 2; i++) {
+		int fd = sb->cg_tasks[i];
+
+		if (fd < 0)
+			continue;
+		sb->cg_tasks[i] = -1;
+		if (write(fd, "0", 1) != 1) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return vouch_err_sys(err, VOUCH_EIO, "sandbox: cannot join the %s cgroup",
+			    i == 0 ? "memory" : "pids");
+		}
+		close(fd);
+	}
+	return VOUCH_OK;
+}
+
 static _Noreturn void
 child_main(struct sb *sb)
 {
@@ -1427,6 +1465,8 @@ child_main(struct sb *sb)
 	vouch_err_clear(&err);
 	if (msg_recv(sb->sock, &m, NULL) != 1 || m.type != MSG_GO)
 		_exit(1);
+	if ((rc = join_cgroups(sb, &err)) != VOUCH_OK)
+		child_fail(sb, rc, &err);
 	keep[0] = sb->sock < sb->log_w ? sb->sock : sb->log_w;
 	keep[1] = sb->sock < sb->log_w ? sb->log_w : sb->sock;
 	sigemptyset(&chld);
@@ -1434,11 +1474,6 @@ child_main(struct sb *sb)
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	if ((rc = child_setup(sb, &err)) != VOUCH_OK)
 		child_fail(sb, rc, &err);
-	/* The caller moved init into its cgroups meanwhile (a v1 move waits
-	 * for an RCU grace period, which the setup above overlaps); nothing
-	 * else runs before that is done. */
-	if (msg_recv(sb->sock, &m, NULL) != 1 || m.type != MSG_ATTACHED)
-		_exit(1);
 	if (unshare(CLONE_NEWCGROUP) != 0) {
 		vouch_err_sys(&err, VOUCH_EIO, "sandbox: cannot make a cgroup namespace");
 		child_fail(sb, VOUCH_EIO, &err);
@@ -1975,18 +2010,11 @@ start_init(struct sb *sb, sb_cgroup *cg, struct sb_watch *w, int sv[2], int lp[2
 	sv[1] = lp[1] = -1;
 	if (set_maps(w->pid, sb->host_root, err) != VOUCH_OK)
 		return VOUCH_EIO;
-	/* init builds its file system view while we move it into the v1
-	 * cgroups; it runs nothing of the build before MSG_ATTACHED. */
+	/* If init is gone (its setup failed), watch() reports why. */
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_GO;
 	if (msg_send(sb->sock, &m, -1) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: cannot start init");
-	/* If init is gone (its setup failed: ESRCH, EPIPE), watch() reports
-	 * why. */
-	if (sb_cgroup_attach(cg, w->pid) != 0 && errno != ESRCH)
-		return vouch_err_sys(err, VOUCH_EIO, "sandbox: cannot move init into its cgroup");
-	m.type = MSG_ATTACHED;
-	(void)msg_send(sb->sock, &m, -1);
 	return VOUCH_OK;
 }
 
@@ -2011,6 +2039,8 @@ vouch_sandbox_run(const vouch_sandbox_opts *o, vouch_sandbox_result *res, vouch_
 	sb_cgroup_setup(&cg, &o->limits);
 	sb.mem_cgroup = cg.version != 0;
 	sb.pids_cgroup = cg.version == 2 || (cg.version == 1 && cg.pids[0] != '\0');
+	sb.cg_tasks[0] = cg.tasks[0];
+	sb.cg_tasks[1] = cg.tasks[1];
 	snprintf(res->enforcement, sizeof(res->enforcement), "%s", sb_cgroup_name(&cg));
 	if ((rc = check_opts(o, err)) != VOUCH_OK || (rc = build_env(&sb, err)) != VOUCH_OK ||
 	    (rc = make_stage(&sb, err)) != VOUCH_OK)
