@@ -2026,6 +2026,7 @@ vouch_sandbox_run(const vouch_sandbox_opts *o, vouch_sandbox_result *res, vouch_
 	sb_cgroup cg;
 	int sv[2] = { -1, -1 }, lp[2] = { -1, -1 };
 	int rc;
+	double entered = now_s();
 
 	memset(res, 0, sizeof(*res));
 	res->out_fd = -1;
@@ -2070,7 +2071,6 @@ reap:
 	if (w.pid > 0)
 		while (waitpid(w.pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	res->elapsed = now_s() - w.start;
 	memcpy(res->tail, w.tail, w.tail_len);
 	res->tail[w.tail_len] = '\0';
 	if (rc == VOUCH_OK && w.setup_rc != VOUCH_OK)
@@ -2098,6 +2098,8 @@ out:
 		close(w.pidfd);
 	sb_cgroup_cleanup(&cg);
 	free_env(&sb);
+	/* all of it: cgroups made and removed, namespaces, steps, teardown */
+	res->elapsed = now_s() - entered;
 	return rc;
 }
 

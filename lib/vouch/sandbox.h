@@ -139,7 +139,7 @@ typedef struct vouch_sandbox_result {
 	uint8_t digest[32];            /* from prepare */
 	int has_digest;
 	char tail[VOUCH_SANDBOX_TAIL_MAX]; /* last bytes of the log, NUL-ended */
-	double elapsed;                /* seconds */
+	double elapsed;                /* seconds in vouch_sandbox_run(), setup to teardown */
 } vouch_sandbox_result;
 
 /* Run the steps.  VOUCH_OK when every step exited 0 (res->out_fd is then
