@@ -9,12 +9,13 @@
 set -eu
 LC_ALL=C
 export LC_ALL
-build=${1:?usage: tests/bench/unpack.sh BUILD_DIR [RUNS]}
+build=$(cd "${1:?usage: tests/bench/unpack.sh BUILD_DIR [RUNS]}" && pwd)
 runs=${2:-5}
 U="$build/tools/vouch-unpack"
 [ -x "$U" ] || { echo "no $U; build first" >&2; exit 2; }
-# Skip libtool's wrapper script: time the program, not a shell.
-if [ -x "$build/tools/.libs/vouch-unpack" ]; then
+# Time the program, not a libtool wrapper script (the tools are programs
+# when they link libvouch statically, as they do now).
+if [ "$(head -c 4 "$U" | od -An -c | tr -d ' ')" != 177ELF ]; then
 	U="$build/tools/.libs/vouch-unpack"
 	LD_LIBRARY_PATH="$build/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 	export LD_LIBRARY_PATH
