@@ -1452,6 +1452,82 @@ join_cgroups(struct sb *sb, vouch_err *err)
 	return VOUCH_OK;
 }
 
+static int
+in_area(const char *p, unsigned long long start, unsigned long long end)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return p != NULL && a >= start && a < end;
+}
+
+/* Does anything init uses after rename_init() live in [start, end)? */
+static int
+opts_in_area(const struct sb *sb, unsigned long long start, unsigned long long end)
+{
+	const vouch_sandbox_opts *o = sb->o;
+
+	if (in_area(o->rootfs, start, end) || in_area(o->workdir, start, end) ||
+	    in_area(sb->path, start, end))
+		return 1;
+	for (size_t i = 0; sb->envp != NULL && sb->envp[i] != NULL; i++)
+		if (in_area(sb->envp[i], start, end))
+			return 1;
+	for (size_t i = 0; i < o->n_steps; i++)
+		for (size_t j = 0; j < o->steps[i].argc; j++)
+			if (in_area(o->steps[i].argv[j], start, end))
+				return 1;
+	return 0;
+}
+
+/* init is a copy of the caller, command line included: the build would
+ * read the caller's arguments (host paths) in /proc/1/cmdline.  Blank the
+ * argument area, this process's own copy of it, found through
+ * /proc/self/stat (fields 48 and 49, arg_start and arg_end), and name the
+ * process after what it is.  Left alone when an option points into it. */
+static void
+rename_init(const struct sb *sb)
+{
+	static const char name[] = "vouch-sandbox-init";
+	char buf[2048], *p;
+	unsigned long long start = 0, end = 0;
+	ssize_t n;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+	(void)prctl(PR_SET_NAME, "vouch-init", 0, 0, 0);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* the fields after the name, which may hold anything: from its last ')' */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return;
+	p++;
+	for (int field = 3; field <= 49 && *p != '\0'; field++) {
+		char *e;
+		unsigned long long v;
+
+		while (*p == ' ')
+			p++;
+		v = strtoull(p, &e, 10);
+		if (field == 48)
+			start = v;
+		else if (field == 49)
+			end = v;
+		p = strchr(p, ' ');
+		if (p == NULL)
+			break;
+	}
+	if (start == 0 || end <= start || end - start > (1ull << 24) ||
+	    opts_in_area(sb, start, end))
+		return;
+	memset((void *)(uintptr_t)start, 0, (size_t)(end - start));
+	if (end - start > sizeof(name))
+		memcpy((void *)(uintptr_t)start, name, sizeof(name));
+}
+
 static _Noreturn void
 child_main(struct sb *sb)
 {
@@ -1462,6 +1538,7 @@ child_main(struct sb *sb)
 	sigset_t chld;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	rename_init(sb);
 	vouch_err_clear(&err);
 	if (msg_recv(sb->sock, &m, NULL) != 1 || m.type != MSG_GO)
 		_exit(1);

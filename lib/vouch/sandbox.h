@@ -61,8 +61,16 @@
  * state: a cgroup directory "vouch-sandbox-<pid>-...", removed at the end
  * (those of dead callers are removed by the next run).  The new root is a
  * tmpfs mounted over $TMPDIR (or /tmp) inside the sandbox's own mount
- * namespace, so nothing of it exists on the host.  A v1 cgroup move costs
- * an RCU grace period; init sets up its file system view meanwhile.
+ * namespace, so nothing of it exists on the host.  init is in its cgroups
+ * before it does anything else: created in it (v2, CLONE_INTO_CGROUP) or
+ * moving itself in (v1, "0" to "tasks"), which, unlike a move by pid,
+ * waits for no RCU grace period.
+ *
+ * init is a clone of the caller; it blanks its copy of the caller's
+ * command-line area (argv strings), so the build does not read the
+ * caller's arguments in /proc/1/cmdline, unless an option above points
+ * into that area.  The prepare callback runs after that: it must not use
+ * argv strings (copy them first).
  */
 #ifndef VOUCH_SANDBOX_H
 #define VOUCH_SANDBOX_H
@@ -101,7 +109,8 @@ const char *vouch_sandbox_limit_name(int limit);
  * exist yet.  It may fill digest (*has_digest = 1): the result reports it,
  * and when opts.expect_digest is set a different one stops the run with
  * VOUCH_EINPUT before any step.  The process is a clone of the caller: it
- * may use what the caller set up (open fds). */
+ * may use what the caller set up (open fds), except the caller's argv
+ * strings (see above). */
 typedef int (*vouch_sandbox_prepare_fn)(void *arg, const char *workdir,
                                         uint8_t digest[32], int *has_digest,
                                         vouch_err *err);

@@ -336,14 +336,16 @@ python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT)).close(
 sleep 0.2
 expect_lines 1 "$T/conns" "the host can reach its own listener"
 
-cat >"$T/recipe.json" <<EOF
+# The recipe's name carries the marker: the caller's command line (which
+# names it) must not be readable inside either, e.g. as init's cmdline.
+cat >"$T/recipe-$MARK.json" <<EOF
 {"vouchRecipe": 1, "name": "escape", "version": "1",
  "source": {"path": "escape.tar", "digest": {"sha256": "$SHA"}},
  "environment": "host", "sourceDateEpoch": 0, "workdir": "/build/escape",
  "steps": [["make"], ["./escape", "$PORT", "$MARK", "$victim", $READS]],
  "outputs": ["report.txt"]}
 EOF
-expect_status 0 "$RB" -r "$T/recipe.json" -o "$T/o"
+expect_status 0 "$RB" -r "$T/recipe-$MARK.json" -o "$T/o"
 R="$T/o/report.txt"
 [ -f "$R" ] || { fail "no report"; cat "$T/err" >&2; finish; exit 1; }
 sed 's/^/  probe: /' "$R"
