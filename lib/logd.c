@@ -786,6 +786,7 @@ check_opts(const vouch_logd_opts *o, vouch_err *err)
 		return vouch_err_set(err, VOUCH_EUSAGE, "the body limit must be 1 to %d",
 		                     VOUCH_ENTRY_MAX);
 	if (o->max_pending == 0 || o->max_conn == 0 || o->max_conn > UINT_MAX ||
+	    o->max_conn_per_ip > UINT_MAX ||
 	    o->timeout_s == 0 || o->timeout_s > UINT_MAX || o->max_wait_ms > UINT32_MAX)
 		return vouch_err_set(err, VOUCH_EUSAGE, "a server limit is out of range");
 	return VOUCH_OK;
@@ -852,6 +853,11 @@ start_threads(struct vouch_logd *d, vouch_err *err)
 	                          0, NULL, NULL, handler, d,
 	                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&d->sa,
 	                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)d->o.max_conn,
+	                          /* one address cannot take every connection
+	                             (e.g. clients that send a request a byte at
+	                             a time: the timeout is reset by each byte) */
+	                          MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	                          (unsigned)d->o.max_conn_per_ip,
 	                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)d->o.timeout_s,
 	                          MHD_OPTION_NOTIFY_COMPLETED, completed, d,
 	                          MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
@@ -873,6 +879,7 @@ vouch_logd_opts_init(vouch_logd_opts *opts)
 	opts->max_pending = 8192;
 	opts->max_body = VOUCH_ENTRY_MAX;
 	opts->max_conn = 1024;
+	opts->max_conn_per_ip = 64;
 	opts->timeout_s = 10;
 }
 

@@ -16,7 +16,8 @@ static const char usage_text[] =
     "       vouch-logd --dir DIR --key LOGKEY --origin ORIGIN [--listen ADDR:PORT]\n"
     "                  [--submitters FILE] [--max-batch N] [--max-wait MS]\n"
     "                  [--max-pending N] [--max-body BYTES] [--max-connections N]\n"
-    "                  [--timeout SECONDS] [--port-file FILE] [--reindex]\n"
+    "                  [--max-connections-per-ip N] [--timeout SECONDS]\n"
+    "                  [--port-file FILE] [--reindex]\n"
     "  -d, --dir DIR           the log directory (checkpoint, tile/)\n"
     "  -k, --key LOGKEY        the log's Ed25519 private key (PKCS#8 PEM)\n"
     "  -o, --origin ORIGIN     the log's origin, also its key name\n"
@@ -31,6 +32,8 @@ static const char usage_text[] =
     "      --max-pending N     queued entries before /add answers 503 (default 8192)\n"
     "      --max-body BYTES    largest /add body (default 65535)\n"
     "      --max-connections N concurrent connections (default 1024)\n"
+    "      --max-connections-per-ip N\n"
+    "                          of them from one address (default 64; 0: no limit)\n"
     "      --timeout SECONDS   longest a request may take (default 10)\n"
     "      --reindex           rebuild the lookup index from the tiles first\n"
     "  -h, --help              show this help\n"
@@ -38,7 +41,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_INIT = 256, OPT_PORT_FILE, OPT_SUBMITTERS, OPT_MAX_BATCH, OPT_MAX_WAIT,
-	OPT_MAX_PENDING, OPT_MAX_BODY, OPT_MAX_CONN, OPT_TIMEOUT, OPT_REINDEX
+	OPT_MAX_PENDING, OPT_MAX_BODY, OPT_MAX_CONN, OPT_MAX_CONN_IP, OPT_TIMEOUT, OPT_REINDEX
 };
 
 static const struct option longopts[] = {
@@ -54,6 +57,7 @@ static const struct option longopts[] = {
 	{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
 	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
+	{ "max-connections-per-ip", required_argument, NULL, OPT_MAX_CONN_IP },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "reindex", no_argument, NULL, OPT_REINDEX },
 	{ "help", no_argument, NULL, 'h' },
@@ -107,6 +111,7 @@ parse_args(struct logd *d, int argc, char **argv)
 		case OPT_MAX_PENDING: num = &d->o.max_pending; break;
 		case OPT_MAX_BODY: num = &d->o.max_body; break;
 		case OPT_MAX_CONN: num = &d->o.max_conn; break;
+		case OPT_MAX_CONN_IP: num = &d->o.max_conn_per_ip; break;
 		case OPT_TIMEOUT: num = &d->o.timeout_s; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
@@ -114,7 +119,7 @@ parse_args(struct logd *d, int argc, char **argv)
 		}
 		if (num != NULL) {
 			if (cli_parse_uint(optarg, 0, 100000000, &v) != 0 ||
-			    (v == 0 && num != &d->o.max_wait_ms))
+			    (v == 0 && num != &d->o.max_wait_ms && num != &d->o.max_conn_per_ip))
 				cli_usage_error("bad number '%s'", optarg);
 			*num = v;
 			num = NULL;

@@ -44,6 +44,8 @@ typedef struct vouch_logd_opts {
 	uint64_t max_pending;        /* queued entries before /add answers 503 (>= 1) */
 	uint64_t max_body;           /* largest /add body, 1..VOUCH_ENTRY_MAX */
 	uint64_t max_conn;           /* concurrent connections (>= 1) */
+	uint64_t max_conn_per_ip;    /* of them from one IP address; 0: no limit
+	                                (behind a proxy every client has its IP) */
 	uint64_t timeout_s;          /* longest a request may take, seconds (>= 1) */
 	vouch_logd_log_fn log;       /* may be NULL: messages are dropped */
 	void *log_arg;
@@ -52,7 +54,8 @@ typedef struct vouch_logd_opts {
 typedef struct vouch_logd vouch_logd;
 
 /* The defaults: listen 127.0.0.1:8080, max_batch 1024, max_wait_ms 500,
- * max_pending 8192, max_body VOUCH_ENTRY_MAX, max_conn 1024, timeout_s 10,
+ * max_pending 8192, max_body VOUCH_ENTRY_MAX, max_conn 1024,
+ * max_conn_per_ip 64, timeout_s 10,
  * everything else NULL or 0. */
 void vouch_logd_opts_init(vouch_logd_opts *opts);
 

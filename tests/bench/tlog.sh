@@ -39,7 +39,8 @@ with open(sys.argv[1], "w") as f:
 EOF
 
 "$B/vouch-logd" -d "$T/log.d" -k "$T/log.key" -o bench.example/log -l 127.0.0.1:0 \
-	--port-file "$T/port" --max-connections 2048 --max-pending 65536 2>"$T/logd.err" &
+	--port-file "$T/port" --max-connections 2048 \
+	--max-connections-per-ip 0 --max-pending 65536 2>"$T/logd.err" &
 LOGD=$!
 PIDS="$PIDS $LOGD"
 i=0

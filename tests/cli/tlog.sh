@@ -335,6 +335,40 @@ echo "queue of 1: $n200 accepted, $n503 told to retry"
 kill -0 "$LOGD_PID" && ok || fail "vouch-logd died under a full queue"
 stop_pid "$LOGD_PID"
 
+# ---- one address cannot hold every connection ----
+# Four connections from 127.0.0.1 that never finish their request (a client
+# sending a byte now and then would keep them so past --timeout) fill the
+# per-address quota: a fifth from that address is closed at once, while
+# another address (127.0.0.2, also loopback) is served, and so is the first
+# once they go.
+"$B/vouch-logd" -d "$T/ip.d" -k "$T/log.key" -o "$ORIGIN" --init >/dev/null
+start_logd "$T/ip.d" ip --max-connections-per-ip 4
+python3 - "${URL##*:}" "$T/slow.ready" <<'EOF' &
+import socket, sys, time
+conns = []
+for i in range(4):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"GET /checkpoint HTTP/1.1\r\nHost: vouch\r\n")
+    conns.append(s)
+open(sys.argv[2], "w").write("ready\n")
+time.sleep(30)
+EOF
+SLOW=$!
+PIDS="$PIDS $SLOW"
+i=0
+while [ ! -s "$T/slow.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(status_of "$URL/checkpoint")" = 000 ] && ok ||
+	fail "a fifth connection from one address was served"
+[ "$(status_of --interface 127.0.0.2 "$URL/checkpoint")" = 200 ] && ok ||
+	fail "another address was refused while one held its quota"
+stop_pid "$SLOW"
+i=0
+while [ "$(status_of "$URL/checkpoint")" != 200 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ $i -lt 50 ] && ok || fail "the address was still refused after its connections closed"
+expect_status 2 "$B/vouch-logd" -d "$T/ip.d" -k "$T/log.key" -o "$ORIGIN" \
+	--max-connections-per-ip x
+stop_pid "$LOGD_PID"
+
 # ---- write access: --submitters ----
 cat "$T/sub.pub" >"$T/submitters"
 "$B/vouch-logd" -d "$T/ac.d" -k "$T/log.key" -o "$ORIGIN" --init >/dev/null
