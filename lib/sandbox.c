@@ -798,9 +798,12 @@ setup_dev(const char *stage, vouch_err *err)
 {
 	static const char *const devs[] = { "null", "zero", "full", "random", "urandom",
 		"tty", NULL };
+	/* shm: POSIX shared memory and semaphores (sem_open, Python's
+	 * multiprocessing) live in /dev/shm; there they land in /tmp, one of
+	 * the three places a build may write */
 	static const char *const links[][2] = { { "fd", "/proc/self/fd" },
 		{ "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
-		{ "stderr", "/proc/self/fd/2" }, { NULL, NULL } };
+		{ "stderr", "/proc/self/fd/2" }, { "shm", "/tmp" }, { NULL, NULL } };
 	char dev[PATH_MAX], p[PATH_MAX], src[64];
 	int rc;
 
@@ -2124,7 +2127,12 @@ vouch_sandbox_run(const vouch_sandbox_opts *o, vouch_sandbox_result *res, vouch_
 	    (rc = make_stage(&sb, err)) != VOUCH_OK)
 		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0 ||
-	    pipe2(lp, O_CLOEXEC) != 0) {
+	    pipe2(lp, O_CLOEXEC) != 0 ||
+	    /* The steps' stdout and stderr: "echo >/dev/stderr" opens it again
+	     * through /proc/self/fd/2, which the build user may do only if the
+	     * pipe is open to it (as root the pipe is ours and theirs is
+	     * another uid).  Nothing else can reach a pipe by name. */
+	    fchmod(lp[1], 0622) != 0) {
 		rc = vouch_err_sys(err, VOUCH_EIO, "sandbox: socketpair/pipe");
 		goto out;
 	}

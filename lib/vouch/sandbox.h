@@ -19,7 +19,10 @@
  *   /tmp          tmpfs of limits.disk_bytes, mode 1777
  *   /out          tmpfs of limits.output_bytes, VOUCH_SANDBOX_OUT_INODES inodes
  *   /proc         a fresh procfs of the sandbox's PID namespace
- *   /dev          null zero full random urandom tty bound from the host
+ *   /dev          null zero full random urandom tty bound from the host;
+ *                 fd stdin stdout stderr linked into /proc/self/fd (the log
+ *                 pipe is open to the build user, so "echo >/dev/stderr"
+ *                 works), shm linked to /tmp (sem_open, shm_open)
  *   network       a new namespace with only "lo", up
  *   hostname      "vouch"
  *   environment   PATH, the caller's variables, SOURCE_DATE_EPOCH, TZ=UTC,

@@ -214,6 +214,17 @@ expect_grep "^64$" "$T/ow/nofile" "the open-files limit applies"
 expect_grep "^vouch$" "$T/ow/host" "fixed hostname"
 expect_grep "^/build/t$" "$T/ow/pwd" "steps run in the working directory"
 
+# what ordinary build scripts expect of /dev: "echo >/dev/stderr" (the log
+# pipe opened again through /proc/self/fd: as root it is ours, not the build
+# user's), process substitution (/dev/fd), POSIX semaphores (sem_open in
+# /dev/shm, here /tmp; Python's multiprocessing locks use them)
+recipe devs "{\"sha256\": \"$SHA\"}" '"host"' \
+	'[["bash", "-c", "echo to-stderr >/dev/stderr && echo to-stdout >/dev/stdout && cat <(echo via-dev-fd) && python3 -c \"import multiprocessing; multiprocessing.Lock(); print(\\\"semaphore-ok\\\")\" && echo x > /out/r"]]'
+expect_status 0 "$RB" -r "$T/devs.json" -o "$T/odev"
+for w in to-stderr to-stdout via-dev-fd semaphore-ok; do
+	expect_grep "^$w$" "$T/odev/build.log" "/dev for build scripts: $w"
+done
+
 # --- limits: each hostile step stops at its limit, with a clear error -----------
 ENF=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["predicate"]["buildDefinition"]["internalParameters"]["sandbox"]["limitEnforcement"])' "$T/p1.json")
 limit_case() { # label limits-json step-json expected-message [outputs]
