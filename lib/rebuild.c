@@ -32,6 +32,7 @@
 #include "vouch/uri.h"
 
 #define OUT_MAX_DEPTH 64
+#define STAMP_MAX_DEPTH 256       /* above the unpacker's own depth limit */
 
 struct output {
 	char *path;               /* relative to /out */
@@ -478,6 +479,72 @@ prepare_outdir(struct rebuild *rb, vouch_err *err)
 	return VOUCH_OK;
 }
 
+/* Every unpacked path gets SOURCE_DATE_EPOCH as its times.  An archive's
+ * own times are not in the tree digest a recipe pins, so the build must not
+ * depend on them; and make, which compares them, then finds nothing newer
+ * than anything else, as in a fresh "make dist" tarball (with extraction
+ * times the order of the archive decides, and an autotools project tries
+ * to regenerate aclocal.m4 and configure).  Changing a child's times leaves
+ * its directory's alone, so one pass in any order does. */
+static int
+stamp_tree(int dirfd, const char *rel, const struct timespec ts[2], int depth, vouch_err *err)
+{
+	DIR *d;
+	struct dirent *e;
+	int fd, rc = VOUCH_OK;
+
+	if (depth > STAMP_MAX_DEPTH)
+		return vouch_err_set(err, VOUCH_ELIMIT, "source tree deeper than %d", STAMP_MAX_DEPTH);
+	if ((fd = dup(dirfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return vouch_err_sys(err, VOUCH_EIO, "cannot read '%s'", rel);
+	}
+	while (rc == VOUCH_OK && (e = readdir(d)) != NULL) {
+		struct stat st;
+		int dir = e->d_type == DT_DIR;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (e->d_type == DT_UNKNOWN)
+			dir = fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISDIR(st.st_mode);
+		if (dir) {
+			int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+
+			if (sub < 0)
+				rc = vouch_err_sys(err, VOUCH_EIO, "cannot open '%s/%s'", rel, e->d_name);
+			else {
+				rc = stamp_tree(sub, e->d_name, ts, depth + 1, err);
+				close(sub);
+			}
+		}
+		if (rc == VOUCH_OK && utimensat(dirfd, e->d_name, ts, AT_SYMLINK_NOFOLLOW) != 0)
+			rc = vouch_err_sys(err, VOUCH_EIO, "cannot set the times of '%s/%s'", rel,
+			    e->d_name);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int
+stamp_workdir(const char *workdir, long long epoch, vouch_err *err)
+{
+	struct timespec ts[2];
+	int fd, rc;
+
+	ts[0].tv_sec = ts[1].tv_sec = (time_t)epoch;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	if ((fd = open(workdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", workdir);
+	rc = stamp_tree(fd, workdir, ts, 0, err);
+	if (rc == VOUCH_OK && futimens(fd, ts) != 0)
+		rc = vouch_err_sys(err, VOUCH_EIO, "cannot set the times of '%s'", workdir);
+	close(fd);
+	return rc;
+}
+
 /* Inside the sandbox: unpack the source into the working directory. */
 static int
 prepare_source(void *arg, const char *workdir, uint8_t digest[32], int *has, vouch_err *err)
@@ -494,6 +561,8 @@ prepare_source(void *arg, const char *workdir, uint8_t digest[32], int *has, vou
 	    vouch_digests_get(&rb->source_d, VOUCH_ALG_SHA256), 32) != 0)
 		rc = vouch_err_set(err, VOUCH_EINPUT, "source '%s' changed while it was read",
 		    rb->source_path);
+	if (rc == VOUCH_OK)
+		rc = stamp_workdir(workdir, rb->r->source_date_epoch, err);
 	if (rc == VOUCH_OK) {
 		memcpy(digest, ur.tree, 32);
 		*has = 1;
