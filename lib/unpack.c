@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wctype.h>
 
 #include "vouch/codec.h"
 #include "vouch/file.h"
@@ -54,12 +56,14 @@ struct node {
 	uint8_t hardlink;      /* this name was made by a hard-link entry */
 	uint8_t external;      /* symlink resolving outside (allowed) */
 	uint8_t sha256[32];
+	char *fkey;            /* --portable: the case-folded path (owned) */
+	size_t flen;
 };
 
 struct table {                 /* open addressing over node indexes + 1 */
 	uint32_t *slot;
 	size_t cap;            /* power of two */
-	int folded;            /* keys compared ASCII case-insensitively */
+	int folded;            /* keyed by the nodes' fkey, not their path */
 };
 
 struct src {                   /* the archive bytes */
@@ -116,6 +120,9 @@ struct ux {
 	struct node *nodes;
 	size_t n, cap;
 	struct table tab, fold;
+	locale_t loc;          /* --portable: C.UTF-8 for case folding, or 0 */
+	char *fbuf;            /* --portable: a folded query */
+	size_t fcap;
 	struct hq hq;          /* file contents */
 	unsigned char *zero;   /* for sparse holes */
 	int root;              /* fd of the temporary directory */
@@ -152,8 +159,7 @@ entry_err(struct ux *u, int code, const char *path, size_t len, const char *fmt,
 /* ---- the path table ---- */
 
 /* SipHash-1-3 under a per-extraction random key, so that crafted names
- * cannot all land in one bucket (hash flooding).  With folded, ASCII
- * letters are lowercased as they are read. */
+ * cannot all land in one bucket (hash flooding). */
 #define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND(v0, v1, v2, v3) do { \
 	v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32); \
@@ -163,15 +169,7 @@ entry_err(struct ux *u, int code, const char *path, size_t len, const char *fmt,
 } while (0)
 
 static uint64_t
-fold_byte(unsigned char c, int folded)
-{
-	if (folded && c >= 'A' && c <= 'Z')
-		c = (unsigned char)(c - 'A' + 'a');
-	return c;
-}
-
-static uint64_t
-path_hash(const uint64_t key[2], const char *p, size_t len, int folded)
+path_hash(const uint64_t key[2], const char *p, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)p;
 	uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL, v1 = key[1] ^ 0x646f72616e646f6dULL;
@@ -182,14 +180,14 @@ path_hash(const uint64_t key[2], const char *p, size_t len, int folded)
 	for (; i + 8 <= len; i += 8) {
 		m = 0;
 		for (int k = 7; k >= 0; k--)
-			m = (m << 8) | fold_byte(s[i + (size_t)k], folded);
+			m = (m << 8) | s[i + (size_t)k];
 		v3 ^= m;
 		SIPROUND(v0, v1, v2, v3);
 		v0 ^= m;
 	}
 	m = (uint64_t)len << 56;
 	for (size_t k = 0; i + k < len; k++)
-		m |= fold_byte(s[i + k], folded) << (8 * k);
+		m |= (uint64_t)s[i + k] << (8 * k);
 	v3 ^= m;
 	SIPROUND(v0, v1, v2, v3);
 	v0 ^= m;
@@ -200,25 +198,16 @@ path_hash(const uint64_t key[2], const char *p, size_t len, int folded)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-static int
-path_eq(const char *a, const char *b, size_t len, int folded)
+/* A node's key in table t. */
+static const char *
+node_key(const struct table *t, const struct node *nd, size_t *len)
 {
-	if (!folded)
-		return memcmp(a, b, len) == 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x = (unsigned char)(x - 'A' + 'a');
-		if (y >= 'A' && y <= 'Z')
-			y = (unsigned char)(y - 'A' + 'a');
-		if (x != y)
-			return 0;
-	}
-	return 1;
+	*len = t->folded ? nd->flen : nd->len;
+	return t->folded ? nd->fkey : nd->path;
 }
 
-/* Index + 1 of the node for path, or 0. */
+/* Index + 1 of the node whose key is p, or 0 (for the fold table, p is a
+ * folded path: see fold_path()). */
 static size_t
 tab_find(const struct ux *u, const struct table *t, const char *p, size_t len)
 {
@@ -226,11 +215,12 @@ tab_find(const struct ux *u, const struct table *t, const char *p, size_t len)
 
 	if (t->cap == 0)
 		return 0;
-	i = path_hash(u->key, p, len, t->folded) & (t->cap - 1);
+	i = path_hash(u->key, p, len) & (t->cap - 1);
 	while (t->slot[i] != 0) {
-		const struct node *nd = &u->nodes[t->slot[i] - 1];
+		size_t kl;
+		const char *k = node_key(t, &u->nodes[t->slot[i] - 1], &kl);
 
-		if (nd->len == len && path_eq(nd->path, p, len, t->folded))
+		if (kl == len && memcmp(k, p, len) == 0)
 			return t->slot[i];
 		i = (i + 1) & (t->cap - 1);
 	}
@@ -250,12 +240,13 @@ tab_insert(struct ux *u, struct table *t, uint32_t idx1)
 		if (ns == NULL)
 			return vouch_err_set(u->src.err, VOUCH_ENOMEM, "out of memory");
 		for (size_t k = 0; k < t->cap; k++) {
-			const struct node *m;
+			const char *mk;
+			size_t ml;
 
 			if (t->slot[k] == 0)
 				continue;
-			m = &u->nodes[t->slot[k] - 1];
-			i = path_hash(u->key, m->path, m->len, t->folded) & (ncap - 1);
+			mk = node_key(t, &u->nodes[t->slot[k] - 1], &ml);
+			i = path_hash(u->key, mk, ml) & (ncap - 1);
 			while (ns[i] != 0)
 				i = (i + 1) & (ncap - 1);
 			ns[i] = t->slot[k];
@@ -264,7 +255,12 @@ tab_insert(struct ux *u, struct table *t, uint32_t idx1)
 		t->slot = ns;
 		t->cap = ncap;
 	}
-	i = path_hash(u->key, nd->path, nd->len, t->folded) & (t->cap - 1);
+	{
+		size_t kl;
+		const char *k = node_key(t, nd, &kl);
+
+		i = path_hash(u->key, k, kl) & (t->cap - 1);
+	}
 	while (t->slot[i] != 0)
 		i = (i + 1) & (t->cap - 1);
 	t->slot[i] = idx1;
@@ -288,6 +284,93 @@ mark_parent(struct ux *u, const char *p, size_t len)
 	k = tab_find(u, &u->tab, p, (size_t)(slash - p));
 	if (k != 0)
 		u->nodes[k - 1].children = 1;
+}
+
+/* The case-folded form of a path (valid UTF-8, as every name is by now)
+ * into u->fbuf: each character through towupper then towlower in C.UTF-8,
+ * so that all the spellings a case-insensitive file system (NTFS, APFS,
+ * FAT) takes for one name meet: "A" and "a", "\u00c4" and "\u00e4",
+ * the Kelvin sign and "k", "\u017f" (long s) and "s", final and medial
+ * sigma.  Without that locale, ASCII letters only.  Unicode normalisation
+ * (NFC against NFD) is not applied. */
+static int
+fold_path(struct ux *u, const char *p, size_t len, size_t *flen)
+{
+	size_t need = len * 2 + 8, o = 0;
+
+	if (need > u->fcap) {
+		char *nb = realloc(u->fbuf, need);
+
+		if (nb == NULL)
+			return vouch_err_set(u->src.err, VOUCH_ENOMEM, "out of memory");
+		u->fbuf = nb;
+		u->fcap = need;
+	}
+	for (size_t i = 0; i < len;) {
+		const unsigned char *s = (const unsigned char *)p + i;
+		uint32_t c;
+		size_t n;
+
+		if (s[0] < 0x80) {
+			c = s[0];
+			n = 1;
+		} else if ((s[0] & 0xe0) == 0xc0 && i + 1 < len) {
+			c = ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+			n = 2;
+		} else if ((s[0] & 0xf0) == 0xe0 && i + 2 < len) {
+			c = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
+			    (s[2] & 0x3f);
+			n = 3;
+		} else if ((s[0] & 0xf8) == 0xf0 && i + 3 < len) {
+			c = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
+			    ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+			n = 4;
+		} else {
+			c = s[0];    /* not reached: names are checked UTF-8 */
+			n = 1;
+		}
+		if (u->loc != (locale_t)0)
+			c = (uint32_t)towlower_l(towupper_l((wint_t)c, u->loc), u->loc);
+		else if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (c < 0x80) {
+			u->fbuf[o++] = (char)c;
+		} else if (c < 0x800) {
+			u->fbuf[o++] = (char)(0xc0 | (c >> 6));
+			u->fbuf[o++] = (char)(0x80 | (c & 0x3f));
+		} else if (c < 0x10000) {
+			u->fbuf[o++] = (char)(0xe0 | (c >> 12));
+			u->fbuf[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			u->fbuf[o++] = (char)(0x80 | (c & 0x3f));
+		} else {
+			u->fbuf[o++] = (char)(0xf0 | (c >> 18));
+			u->fbuf[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
+			u->fbuf[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			u->fbuf[o++] = (char)(0x80 | (c & 0x3f));
+		}
+		i += n;
+		if (o + 4 > u->fcap) {    /* a character folded to a longer one */
+			char *nb = realloc(u->fbuf, u->fcap * 2);
+
+			if (nb == NULL)
+				return vouch_err_set(u->src.err, VOUCH_ENOMEM, "out of memory");
+			u->fbuf = nb;
+			u->fcap *= 2;
+		}
+	}
+	*flen = o;
+	return VOUCH_OK;
+}
+
+/* Index + 1 of a node whose path differs from p only by case, or 0. */
+static size_t
+fold_find(struct ux *u, const char *p, size_t len, int *rc)
+{
+	size_t fl;
+
+	if ((*rc = fold_path(u, p, len, &fl)) != VOUCH_OK)
+		return 0;
+	return tab_find(u, &u->fold, u->fbuf, fl);
 }
 
 static int
@@ -324,8 +407,21 @@ node_add(struct ux *u, const char *p, size_t len, int type, const char *target,
 	nd->type = (uint8_t)type;
 	u->n++;
 	rc = tab_insert(u, &u->tab, (uint32_t)u->n);
-	if (rc == VOUCH_OK && u->o->portable)
-		rc = tab_insert(u, &u->fold, (uint32_t)u->n);
+	if (rc == VOUCH_OK && u->o->portable) {
+		size_t fl = 0;
+
+		if ((rc = fold_path(u, p, len, &fl)) == VOUCH_OK) {
+			nd = &u->nodes[u->n - 1];
+			if ((nd->fkey = malloc(fl + 1)) == NULL)
+				rc = vouch_err_set(u->src.err, VOUCH_ENOMEM, "out of memory");
+			else {
+				memcpy(nd->fkey, u->fbuf, fl);
+				nd->fkey[fl] = '\0';
+				nd->flen = fl;
+				rc = tab_insert(u, &u->fold, (uint32_t)u->n);
+			}
+		}
+	}
 	if (rc != VOUCH_OK)
 		return rc;
 	mark_parent(u, p, len);
@@ -421,8 +517,8 @@ stack_push(struct ux *u, const char *c, size_t cl, const char *full, size_t flen
 	if (k == 0) {
 		int rc;
 
-		if (u->o->portable && tab_find(u, &u->fold, u->cur, plen) != 0)
-			return entry_err(u, VOUCH_EINPUT, full, flen,
+		if (u->o->portable && (fold_find(u, u->cur, plen, &rc) != 0 || rc != VOUCH_OK))
+			return rc != VOUCH_OK ? rc : entry_err(u, VOUCH_EINPUT, full, flen,
 			                 "directory differs only by case from an earlier entry");
 		if (mkdirat(u->fds[u->depth], name, 0755) != 0)
 			return vouch_err_sys(u->src.err, VOUCH_EIO, "'%s': cannot create a directory",
@@ -1237,9 +1333,11 @@ do_entry(struct ux *u, struct archive_entry *e, char *pbuf, char *sbuf, size_t c
 		}
 		return entry_err(u, VOUCH_EINPUT, pbuf, len, "duplicate entry");
 	}
-	if (u->o->portable && (k = tab_find(u, &u->fold, pbuf, len)) != 0) {
+	if (u->o->portable && ((k = fold_find(u, pbuf, len, &rc)) != 0 || rc != VOUCH_OK)) {
 		char q[UNPACK_QUOTE];
 
+		if (rc != VOUCH_OK)
+			return rc;
 		return entry_err(u, VOUCH_EINPUT, pbuf, len, "differs only by case from '%s' "
 		                 "(--portable)", vouch_tree_quote(u->nodes[k - 1].path,
 		                                                  u->nodes[k - 1].len, q, sizeof(q)));
@@ -1723,6 +1821,11 @@ ux_setup(struct ux *u, const vouch_unpack_opts *o, const char *tmp, vouch_err *e
 	u->fds[0] = u->root;
 	u->cur[0] = '\0';
 	u->fold.folded = 1;
+	if (o->portable) {
+		u->loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+		if (u->loc == (locale_t)0)
+			u->loc = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
+	}
 	u->budget = UNPACK_RESOLVE_BUDGET;
 	if (getrandom(u->key, sizeof(u->key), 0) != (ssize_t)sizeof(u->key)) {
 		u->key[0] = (uint64_t)(uintptr_t)u ^ (uint64_t)time(NULL);
@@ -1744,9 +1847,14 @@ ux_free(struct ux *u)
 		close(u->root);
 	if (u->a != NULL)
 		archive_read_free(u->a);
-	for (size_t i = 0; i < u->n; i++)
+	for (size_t i = 0; i < u->n; i++) {
 		free(u->nodes[i].path);
+		free(u->nodes[i].fkey);
+	}
 	free(u->nodes);
+	free(u->fbuf);
+	if (u->loc != (locale_t)0)
+		freelocale(u->loc);
 	free(u->tab.slot);
 	free(u->fold.slot);
 	free(u->fds);

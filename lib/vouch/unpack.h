@@ -28,8 +28,12 @@
  *
  * Names are passed on as libarchive decodes them in the current LC_CTYPE;
  * a tool should select a UTF-8 locale (vouch-unpack uses C.UTF-8) so that
- * zip and pax UTF-8 names arrive intact.  Case folding for portable is
- * ASCII only (no Unicode case or normalisation collisions are detected).
+ * zip and pax UTF-8 names arrive intact.  Case folding for portable maps
+ * each character through towupper() then towlower() in C.UTF-8 (ASCII
+ * letters only when that locale is missing), so the Unicode case variants
+ * a case-insensitive file system merges collide ("\u00c4"/"\u00e4", the
+ * Kelvin sign and "k", long s and "s", final and medial sigma); Unicode
+ * normalisation collisions (NFC against NFD) are not detected.
  */
 #ifndef VOUCH_UNPACK_H
 #define VOUCH_UNPACK_H

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,17 @@ test_refusals(void)
 	static const struct ent chain[] = {
 		{ "a", 'l', "b/c", 0777 }, { "b", 'd', NULL, 0755 },
 		{ "b/c", 'l', "..", 0777 }, { "z", 'l', "a/..", 0777 } };
+	/* beyond ASCII: what NTFS, APFS or FAT would take for one name */
+	static const struct ent umlaut[] = {
+		{ "\xc3\x84.txt", 'f', "1", 0644 }, { "\xc3\xa4.txt", 'f', "2", 0644 } };
+	static const struct ent kelvin[] = {      /* U+212A KELVIN SIGN, "k" */
+		{ "\xe2\x84\xaa", 'f', "1", 0644 }, { "k", 'f', "2", 0644 } };
+	static const struct ent longs[] = {       /* U+017F LATIN SMALL LETTER LONG S */
+		{ "\xc5\xbf", 'f', "1", 0644 }, { "S", 'f', "2", 0644 } };
+	static const struct ent sigma[] = {       /* final and medial sigma */
+		{ "\xcf\x82", 'f', "1", 0644 }, { "\xcf\x83", 'f', "2", 0644 } };
+	static const struct ent dirs[] = {
+		{ "\xc3\x96/a", 'f', "1", 0644 }, { "\xc3\xb6/b", 'f', "2", 0644 } };
 	vouch_unpack_opts o;
 
 	refused("dotdot.tar", dotdot, 1, NULL, VOUCH_EINPUT, "'..' component");
@@ -243,9 +255,41 @@ test_refusals(void)
 	vouch_unpack_opts_default(&o);
 	o.portable = 1;
 	refused("case.tar", casev, 2, &o, VOUCH_EINPUT, "differs only by case from 'Makefile'");
+	refused("umlaut.tar", umlaut, 2, &o, VOUCH_EINPUT, "differs only by case from");
+	refused("kelvin.tar", kelvin, 2, &o, VOUCH_EINPUT, "differs only by case from");
+	refused("longs.tar", longs, 2, &o, VOUCH_EINPUT, "differs only by case from");
+	refused("sigma.tar", sigma, 2, &o, VOUCH_EINPUT, "differs only by case from");
+	refused("dirs.tar", dirs, 2, &o, VOUCH_EINPUT, "directory differs only by case");
 	vouch_unpack_opts_default(&o);
 	o.max_total_bytes = 15;
 	refused("big.tar", big, 2, &o, VOUCH_ELIMIT, "entry 'b': archive expands past 15");
+}
+
+/* --portable refuses only what folds together: different letters pass,
+ * and without --portable the case variants pass too. */
+static void
+test_portable_distinct(void)
+{
+	static const struct ent distinct[] = {
+		{ "\xc3\xa4", 'f', "1", 0644 }, { "a", 'f', "2", 0644 },
+		{ "\xcf\x83", 'f', "3", 0644 }, { "s", 'f', "4", 0644 },
+		{ "\xc3\x9f", 'f', "5", 0644 }, { "ss", 'f', "6", 0644 },
+		{ "\xf0\x9f\x98\x80", 'f', "7", 0644 } };
+	static const struct ent variants[] = {
+		{ "\xc3\x84", 'f', "1", 0644 }, { "\xc3\xa4", 'f', "2", 0644 } };
+	const char *a1 = tpath("distinct.tar"), *a2 = tpath("variants.tar");
+	vouch_unpack_opts o;
+	vouch_err e;
+
+	write_archive(a1, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, 0, distinct, 7);
+	write_archive(a2, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, 0, variants, 2);
+	vouch_unpack_opts_default(&o);
+	o.portable = 1;
+	vouch_err_clear(&e);
+	CU_ASSERT_EQUAL(vouch_unpack_file(a1, tpath("distinct.out"), &o, NULL, &e), VOUCH_OK);
+	CU_ASSERT_EQUAL(count_dir(tpath("distinct.out")), 7);
+	CU_ASSERT_EQUAL(vouch_unpack_file(a2, tpath("variants.out"), NULL, NULL, &e), VOUCH_OK);
+	CU_ASSERT_EQUAL(count_dir(tpath("variants.out")), 2);
 }
 
 static void
@@ -301,6 +345,8 @@ static const struct test_case cases[] = {
 	{ "unpack: extracted tree equals the walked tree", test_extract_matches_walk },
 	{ "unpack: JSON output", test_json },
 	{ "unpack: refusals leave nothing behind", test_refusals },
+	{ "unpack: --portable folds Unicode case, not different letters",
+	  test_portable_distinct },
 	{ "unpack: target must be absent or empty", test_targets },
 	{ "unpack: remove_tree never follows links", test_remove_tree_stays_inside },
 	{ "unpack: note names", test_note_names },
@@ -310,5 +356,8 @@ static const struct test_case cases[] = {
 int
 main(void)
 {
+	/* as vouch-unpack does: UTF-8 names pass through libarchive intact */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		(void)setlocale(LC_CTYPE, "");
 	return test_run("unpack", cases);
 }
