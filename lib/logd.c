@@ -879,7 +879,7 @@ vouch_logd_opts_init(vouch_logd_opts *opts)
 	opts->max_pending = 8192;
 	opts->max_body = VOUCH_ENTRY_MAX;
 	opts->max_conn = 1024;
-	opts->max_conn_per_ip = 64;
+	opts->max_conn_per_ip = 256;
 	opts->timeout_s = 10;
 }
 

@@ -33,7 +33,7 @@ static const char usage_text[] =
     "      --max-body BYTES    largest /add body (default 65535)\n"
     "      --max-connections N concurrent connections (default 1024)\n"
     "      --max-connections-per-ip N\n"
-    "                          of them from one address (default 64; 0: no limit)\n"
+    "                          of them from one address (default 256; 0: no limit)\n"
     "      --timeout SECONDS   longest a request may take (default 10)\n"
     "      --reindex           rebuild the lookup index from the tiles first\n"
     "  -h, --help              show this help\n"

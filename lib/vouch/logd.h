@@ -55,7 +55,7 @@ typedef struct vouch_logd vouch_logd;
 
 /* The defaults: listen 127.0.0.1:8080, max_batch 1024, max_wait_ms 500,
  * max_pending 8192, max_body VOUCH_ENTRY_MAX, max_conn 1024,
- * max_conn_per_ip 64, timeout_s 10,
+ * max_conn_per_ip 256 (a quarter of max_conn), timeout_s 10,
  * everything else NULL or 0. */
 void vouch_logd_opts_init(vouch_logd_opts *opts);
 
