@@ -30,9 +30,9 @@
 #include "vouch/tree.h"
 #include "vouch/unpack.h"
 #include "vouch/uri.h"
+#include "vouch/walk.h"
 
 #define OUT_MAX_DEPTH 64
-#define STAMP_MAX_DEPTH 256       /* above the unpacker's own depth limit */
 
 struct output {
 	char *path;               /* relative to /out */
@@ -485,63 +485,28 @@ prepare_outdir(struct rebuild *rb, vouch_err *err)
  * than anything else, as in a fresh "make dist" tarball (with extraction
  * times the order of the archive decides, and an autotools project tries
  * to regenerate aclocal.m4 and configure).  Changing a child's times leaves
- * its directory's alone, so one pass in any order does. */
-static int
-stamp_tree(int dirfd, const char *rel, const struct timespec ts[2], int depth, vouch_err *err)
-{
-	DIR *d;
-	struct dirent *e;
-	int fd, rc = VOUCH_OK;
-
-	if (depth > STAMP_MAX_DEPTH)
-		return vouch_err_set(err, VOUCH_ELIMIT, "source tree deeper than %d", STAMP_MAX_DEPTH);
-	if ((fd = dup(dirfd)) < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return vouch_err_sys(err, VOUCH_EIO, "cannot read '%s'", rel);
-	}
-	while (rc == VOUCH_OK && (e = readdir(d)) != NULL) {
-		struct stat st;
-		int dir = e->d_type == DT_DIR;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (e->d_type == DT_UNKNOWN)
-			dir = fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISDIR(st.st_mode);
-		if (dir) {
-			int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			    O_CLOEXEC);
-
-			if (sub < 0)
-				rc = vouch_err_sys(err, VOUCH_EIO, "cannot open '%s/%s'", rel, e->d_name);
-			else {
-				rc = stamp_tree(sub, e->d_name, ts, depth + 1, err);
-				close(sub);
-			}
-		}
-		if (rc == VOUCH_OK && utimensat(dirfd, e->d_name, ts, AT_SYMLINK_NOFOLLOW) != 0)
-			rc = vouch_err_sys(err, VOUCH_EIO, "cannot set the times of '%s/%s'", rel,
-			    e->d_name);
-	}
-	closedir(d);
-	return rc;
-}
-
+ * its directory's alone, so the walk's order does not matter. */
 static int
 stamp_workdir(const char *workdir, long long epoch, vouch_err *err)
 {
+	vouch_walk_opts wo = { VOUCH_WALK_DIRS, 0, 0, 0 };
+	const vouch_walk_entry *e;
 	struct timespec ts[2];
-	int fd, rc;
+	vouch_walk *w = NULL;
+	int rc;
 
 	ts[0].tv_sec = ts[1].tv_sec = (time_t)epoch;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	if ((fd = open(workdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", workdir);
-	rc = stamp_tree(fd, workdir, ts, 0, err);
-	if (rc == VOUCH_OK && futimens(fd, ts) != 0)
+	if ((rc = vouch_walk_new(workdir, &wo, &w, err)) != VOUCH_OK)
+		return rc;
+	while ((rc = vouch_walk_next(w, &e, err)) == VOUCH_OK && e != NULL)
+		if (utimensat(e->dirfd, e->name, ts, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = vouch_err_sys(err, VOUCH_EIO, "cannot set the times of '%s'", e->path);
+			break;
+		}
+	vouch_walk_free(w);
+	if (rc == VOUCH_OK && utimensat(AT_FDCWD, workdir, ts, AT_SYMLINK_NOFOLLOW) != 0)
 		rc = vouch_err_sys(err, VOUCH_EIO, "cannot set the times of '%s'", workdir);
-	close(fd);
 	return rc;
 }
 

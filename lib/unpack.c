@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 #include <wctype.h>
 
 #include "vouch/codec.h"
@@ -296,68 +297,53 @@ mark_parent(struct ux *u, const char *p, size_t len)
 static int
 fold_path(struct ux *u, const char *p, size_t len, size_t *flen)
 {
-	size_t need = len * 2 + 8, o = 0;
+	locale_t prev = (locale_t)0;
+	mbstate_t in, out;
+	size_t o = 0;
 
-	if (need > u->fcap) {
-		char *nb = realloc(u->fbuf, need);
+	if (len * 2 + 16 > u->fcap) {
+		char *nb = realloc(u->fbuf, len * 2 + 16);
 
 		if (nb == NULL)
 			return vouch_err_set(u->src.err, VOUCH_ENOMEM, "out of memory");
 		u->fbuf = nb;
-		u->fcap = need;
+		u->fcap = len * 2 + 16;
 	}
+	if (u->loc != (locale_t)0)
+		prev = uselocale(u->loc);
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
 	for (size_t i = 0; i < len;) {
-		const unsigned char *s = (const unsigned char *)p + i;
-		uint32_t c;
-		size_t n;
+		wchar_t wc;
+		size_t n = u->loc != (locale_t)0 ? mbrtowc(&wc, p + i, len - i, &in) : 0, m = 0;
 
-		if (s[0] < 0x80) {
-			c = s[0];
-			n = 1;
-		} else if ((s[0] & 0xe0) == 0xc0 && i + 1 < len) {
-			c = ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
-			n = 2;
-		} else if ((s[0] & 0xf0) == 0xe0 && i + 2 < len) {
-			c = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
-			    (s[2] & 0x3f);
-			n = 3;
-		} else if ((s[0] & 0xf8) == 0xf0 && i + 3 < len) {
-			c = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
-			    ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
-			n = 4;
+		if (n != 0 && n <= len - i)
+			m = wcrtomb(u->fbuf + o, (wchar_t)towlower((wint_t)towupper((wint_t)wc)), &out);
+		if (n == 0 || n > len - i || m == (size_t)-1) {
+			/* no locale (or not reached: a byte that is no character) */
+			unsigned char c = (unsigned char)p[i];
+
+			u->fbuf[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+			memset(&in, 0, sizeof(in));
+			i++;
 		} else {
-			c = s[0];    /* not reached: names are checked UTF-8 */
-			n = 1;
+			o += m;
+			i += n;
 		}
-		if (u->loc != (locale_t)0)
-			c = (uint32_t)towlower_l(towupper_l((wint_t)c, u->loc), u->loc);
-		else if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		if (c < 0x80) {
-			u->fbuf[o++] = (char)c;
-		} else if (c < 0x800) {
-			u->fbuf[o++] = (char)(0xc0 | (c >> 6));
-			u->fbuf[o++] = (char)(0x80 | (c & 0x3f));
-		} else if (c < 0x10000) {
-			u->fbuf[o++] = (char)(0xe0 | (c >> 12));
-			u->fbuf[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
-			u->fbuf[o++] = (char)(0x80 | (c & 0x3f));
-		} else {
-			u->fbuf[o++] = (char)(0xf0 | (c >> 18));
-			u->fbuf[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
-			u->fbuf[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
-			u->fbuf[o++] = (char)(0x80 | (c & 0x3f));
-		}
-		i += n;
-		if (o + 4 > u->fcap) {    /* a character folded to a longer one */
+		if (o + MB_LEN_MAX > u->fcap) {    /* a character folded to a longer one */
 			char *nb = realloc(u->fbuf, u->fcap * 2);
 
-			if (nb == NULL)
+			if (nb == NULL) {
+				if (prev != (locale_t)0)
+					uselocale(prev);
 				return vouch_err_set(u->src.err, VOUCH_ENOMEM, "out of memory");
+			}
 			u->fbuf = nb;
 			u->fcap *= 2;
 		}
 	}
+	if (prev != (locale_t)0)
+		uselocale(prev);
 	*flen = o;
 	return VOUCH_OK;
 }
