@@ -14,7 +14,7 @@ struct test_case {
  * assertion passed, 1 when any failed, 2 when CUnit itself failed. */
 int test_run(const char *suite, const struct test_case *cases);
 
-/* Path of a shared test vector file (VOUCH_TESTVECTORS/name); aborts the
+/* Path of a test vector file (VOUCH_TESTVECTORS/name); aborts the
  * test program (exit 2) when the directory is not configured or absent. */
 const char *test_vector_path(const char *name);
 

@@ -1,5 +1,5 @@
 /* test_dsse.c - DSSE PAE, envelopes and threshold verification against
- * shared/testvectors/dsse.json (computed by python3-cryptography). */
+ * tests/vectors/dsse.json (computed by python3-cryptography). */
 #include "config.h"
 
 #include <stdlib.h>

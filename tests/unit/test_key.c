@@ -1,4 +1,4 @@
-/* test_key.c - Ed25519 / ECDSA P-256 keys against shared/testvectors
+/* test_key.c - Ed25519 / ECDSA P-256 keys against tests/vectors
  * (dsse.json from python3-cryptography, tlog.json from Go's note package). */
 #include "config.h"
 

@@ -1,5 +1,5 @@
 /* test_merkle.c - RFC 6962 hashing, proofs, tiles and entry bundles against
- * shared/testvectors/tlog.json (Go's golang.org/x/mod/sumdb/tlog). */
+ * tests/vectors/tlog.json (Go's golang.org/x/mod/sumdb/tlog). */
 #include "config.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* test_note.c - signed notes, checkpoints and tlog-proofs against
- * shared/testvectors/tlog.json (Go's golang.org/x/mod/sumdb/note). */
+ * tests/vectors/tlog.json (Go's golang.org/x/mod/sumdb/note). */
 #include "config.h"
 
 #include <stdio.h>
