@@ -23,7 +23,12 @@ for h in $harnesses; do
 	corpus="$build/corpus/$(basename "$h")"
 	mkdir -p "$corpus"
 	seeds="$src/tests/fuzz/seeds/$(basename "$h" | sed 's/^fuzz_//')"
-	[ -d "$seeds" ] || seeds=
+	# a harness without seeds would start from nothing and still "pass"
+	if [ ! -d "$seeds" ]; then
+		echo "FAILED: $h has no seed corpus ($seeds)"
+		status=1
+		continue
+	fi
 	echo "== $h: $secs s"
 	if ! UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		"./$h" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
