@@ -6,9 +6,9 @@
 #include <openssl/crypto.h>
 
 #include "vouch/codec.h"
+#include "vouch/digest.h"
 #include "vouch/json.h"
 #include "vouch/statement.h"
-#include "vouch/tree.h"
 
 struct vouch_statement {
 	cJSON *root;

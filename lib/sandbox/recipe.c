@@ -17,7 +17,6 @@
 #include "vouch/file.h"
 #include "vouch/json.h"
 #include "vouch/recipe.h"
-#include "vouch/tree.h"
 
 #define GiB ((uint64_t)1 << 30)
 

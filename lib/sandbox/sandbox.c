@@ -52,9 +52,9 @@
 #include <openssl/crypto.h>
 
 #include "vouch/codec.h"
+#include "vouch/digest.h"
 #include "vouch/file.h"
 #include "vouch/sandbox.h"
-#include "vouch/tree.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000

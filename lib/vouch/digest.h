@@ -25,6 +25,10 @@ enum vouch_alg {
 #define VOUCH_ALG_ALL ((1u << VOUCH_ALG_COUNT) - 1)
 #define VOUCH_DIGEST_MAX 64
 
+/* The in-toto DigestSet key for a source-tree digest (value: 64 lowercase
+ * hex); the digest itself is computed by the archive layer (tree.h). */
+#define VOUCH_TREE_DIGEST_KEY "vouchTree256"
+
 /* in-toto DigestSet name ("sha256", "sha512_256", ...) */
 const char *vouch_alg_name(unsigned alg);
 /* Single algorithm for a name, or 0.  Accepts the in-toto names and

@@ -50,7 +50,7 @@ typedef struct vouch_subject {
 	const char *link_target;  /* symlinks only */
 	size_t link_len;
 	/* Optional extra DigestSet entry after the standard algorithms, e.g.
-	 * VOUCH_TREE_DIGEST_KEY (tree.h) with a tree digest; digests.algs may
+	 * VOUCH_TREE_DIGEST_KEY (digest.h) with a tree digest; digests.algs may
 	 * then be 0.  extra_md is written as lowercase hex. */
 	const char *extra_key;
 	const uint8_t *extra_md;

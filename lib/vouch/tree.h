@@ -9,7 +9,7 @@
  * root itself does not.  The exact encoding is in schemas/tree-digest.md.
  *
  * In in-toto DigestSets (subjects, resolvedDependencies) the digest appears
- * as lowercase hex under the key VOUCH_TREE_DIGEST_KEY.
+ * as lowercase hex under the key VOUCH_TREE_DIGEST_KEY (digest.h).
  *
  * Two ways in:
  * - vouch_tree_digest_dir() walks a directory on disk (never follows
@@ -22,14 +22,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "digest.h"
 #include "error.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The in-toto DigestSet key for a tree digest (value: 64 lowercase hex). */
-#define VOUCH_TREE_DIGEST_KEY "vouchTree256"
+/* VOUCH_TREE_DIGEST_KEY, the in-toto DigestSet key for a tree digest, is
+ * in digest.h: attestations need the name without the archive code. */
 /* The domain-separation header that starts the hashed manifest. */
 #define VOUCH_TREE_MAGIC "vouch-tree-v1\n"
 #define VOUCH_TREE_DIGEST_SIZE 32
