@@ -388,7 +388,7 @@ cmd_verify_proof(struct vlog *v, const char *pfile, const char *efile, vouch_err
 static int
 cmd_bundle(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
-	vouch_logclient_bundle_item *items = NULL;
+	vouch_evbundle_item *items = NULL;
 	vouch_buf out;
 	int i, rc;
 
@@ -410,7 +410,7 @@ cmd_bundle(struct vlog *v, int argc, char **argv, vouch_err *err)
 			                argv[i]);
 		}
 	}
-	if ((rc = vouch_logclient_bundle(v->lc, items, (size_t)argc, &out, err)) != VOUCH_OK)
+	if ((rc = vouch_evbundle_fetch(v->lc, items, (size_t)argc, &out, err)) != VOUCH_OK)
 		goto out;
 	if (v->output != NULL && strcmp(v->output, "-") != 0)
 		rc = vouch_write_file_atomic(v->output, out.data ? out.data : (const uint8_t *)"",

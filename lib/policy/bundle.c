@@ -601,3 +601,34 @@ vouch_evbundle_add_log_entry(vouch_evbundle *b, vouch_logclient *lc, const vouch
 		                     (unsigned long long)index, (unsigned long long)cp->size);
 	return from_log_one(b, lc, cp, note, note_len, index, NULL, err);
 }
+
+int
+vouch_evbundle_fetch(vouch_logclient *lc, const vouch_evbundle_item *items, size_t n,
+                     vouch_buf *out, vouch_err *err)
+{
+	vouch_evbundle *b = NULL;
+	vouch_checkpoint cp;
+	vouch_buf note;
+	size_t i;
+	int rc;
+
+	vouch_buf_init(&note, 0);
+	vouch_buf_init(out, 0);
+	if ((rc = vouch_logclient_checkpoint(lc, &cp, &note, err)) != VOUCH_OK ||
+	    (rc = vouch_evbundle_new(&b, err)) != VOUCH_OK)
+		goto out;
+	for (i = 0; rc == VOUCH_OK && i < n; i++) {
+		if (items[i].is_digest)
+			rc = vouch_evbundle_from_log(b, lc, &cp, (const char *)note.data, note.len,
+			                             items[i].sha256, NULL, err);
+		else
+			rc = vouch_evbundle_add_log_entry(b, lc, &cp, (const char *)note.data, note.len,
+			                                  items[i].index, err);
+	}
+	if (rc == VOUCH_OK)
+		rc = vouch_evbundle_write(b, out, err);
+out:
+	vouch_evbundle_free(b);
+	vouch_buf_free(&note);
+	return rc;
+}

@@ -7,7 +7,6 @@
 
 #include <curl/curl.h>
 
-#include "vouch/bundle.h"
 #include "vouch/codec.h"
 #include "vouch/file.h"
 #include "vouch/json.h"
@@ -758,36 +757,5 @@ out:
 	cJSON_Delete(j);
 	vouch_buf_free(&b);
 	vouch_tlogproof_clear(&p);
-	return rc;
-}
-
-int
-vouch_logclient_bundle(vouch_logclient *lc, const vouch_logclient_bundle_item *items, size_t n,
-                       vouch_buf *out, vouch_err *err)
-{
-	vouch_evbundle *b = NULL;
-	vouch_checkpoint cp;
-	vouch_buf note;
-	size_t i;
-	int rc;
-
-	vouch_buf_init(&note, 0);
-	vouch_buf_init(out, 0);
-	if ((rc = vouch_logclient_checkpoint(lc, &cp, &note, err)) != VOUCH_OK ||
-	    (rc = vouch_evbundle_new(&b, err)) != VOUCH_OK)
-		goto out;
-	for (i = 0; rc == VOUCH_OK && i < n; i++) {
-		if (items[i].is_digest)
-			rc = vouch_evbundle_from_log(b, lc, &cp, (const char *)note.data, note.len,
-			                             items[i].sha256, NULL, err);
-		else
-			rc = vouch_evbundle_add_log_entry(b, lc, &cp, (const char *)note.data, note.len,
-			                                  items[i].index, err);
-	}
-	if (rc == VOUCH_OK)
-		rc = vouch_evbundle_write(b, out, err);
-out:
-	vouch_evbundle_free(b);
-	vouch_buf_free(&note);
 	return rc;
 }

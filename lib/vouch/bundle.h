@@ -97,6 +97,17 @@ int vouch_evbundle_add_log_entry(vouch_evbundle *b, vouch_logclient *lc,
                                  const vouch_checkpoint *cp, const char *note, size_t note_len,
                                  uint64_t index, vouch_err *err);
 
+/* One item to put into an offline evidence bundle. */
+typedef struct vouch_evbundle_item {
+	int is_digest;    /* 1: the entries whose subjects carry sha256 */
+	uint8_t sha256[32];
+	uint64_t index;   /* is_digest 0: this entry */
+} vouch_evbundle_item;
+/* An offline evidence bundle (schemas/bundle.md) of the items, each proved
+ * against the log's current checkpoint; out gets its bytes. */
+int vouch_evbundle_fetch(vouch_logclient *lc, const vouch_evbundle_item *items, size_t n,
+                         vouch_buf *out, vouch_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -117,17 +117,6 @@ int vouch_logproof_verify_files(const vouch_note_verifier *ver, const char *orig
                                 uint64_t *index, vouch_checkpoint *cp, int *need_entry,
                                 vouch_err *err);
 
-/* bundle: one item to put into an offline evidence bundle. */
-typedef struct vouch_logclient_bundle_item {
-	int is_digest;    /* 1: the entries whose subjects carry sha256 */
-	uint8_t sha256[32];
-	uint64_t index;   /* is_digest 0: this entry */
-} vouch_logclient_bundle_item;
-/* An offline evidence bundle (schemas/bundle.md) of the items, each proved
- * against the current checkpoint; out gets its bytes. */
-int vouch_logclient_bundle(vouch_logclient *lc, const vouch_logclient_bundle_item *items,
-                           size_t n, vouch_buf *out, vouch_err *err);
-
 #ifdef __cplusplus
 }
 #endif
