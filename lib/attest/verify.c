@@ -5,7 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vouch/vouch.h"
+#include "vouch/buf.h"
+#include "vouch/digest.h"
+#include "vouch/dsse.h"
+#include "vouch/error.h"
+#include "vouch/file.h"
+#include "vouch/json.h"
+#include "vouch/key.h"
+#include "vouch/statement.h"
 #include "vouch/verify.h"
 
 struct artifact {

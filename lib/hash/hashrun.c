@@ -15,8 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vouch/vouch.h"
+#include "vouch/buf.h"
+#include "vouch/digest.h"
+#include "vouch/error.h"
 #include "vouch/hashrun.h"
+#include "vouch/subject.h"
+#include "vouch/tree.h"
+#include "vouch/walk.h"
 
 #define FD_RESERVE 300  /* descriptors kept for the walk (256 levels) and stdio */
 #define FLUSH_AT ((size_t)64 * 1024)
