@@ -1,7 +1,7 @@
 /* vouch-hash - hash files, directory trees and archive members into an
  * in-toto subject list or sha256sum-style lines.  The hashing run, with its
  * worker pool and output in a fixed order for every -j, is
- * vouch_hashrun() (lib/hashrun.c); this file parses options and writes.
+ * vouch_hashrun() (lib/hash/hashrun.c); this file parses options and writes.
  */
 #include "config.h"
 

@@ -2,8 +2,8 @@
  * bundles) against trusted public keys and print the verified in-toto
  * statements as JSON Lines; or, with --policy, decide whether an operator's
  * trust policy holds for artifacts, from evidence bundles and the
- * policy's logs.  vouch_verify_run() (lib/verify.c) does the verifying,
- * lib/policy*.c the deciding. */
+ * policy's logs.  vouch_verify_run() (lib/attest/verify.c) does the verifying,
+ * lib/policy/ the deciding. */
 #include "config.h"
 
 #include <getopt.h>
