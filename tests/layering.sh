@@ -28,14 +28,15 @@ rank() { # layer -> rank; empty for an unknown layer
 
 header_layer() { # public header name (no .h) -> layer
 	case $1 in
-	error | buf | codec | file | json | digest | key) echo core ;;
-	uri | dsse | statement | provenance | vsa | canonjson | link | verify) echo attest ;;
+	error | buf | codec | file | json | digest | key | rfc3339) echo core ;;
+	uri | envelope | statement | provenance | vsa | canonjson | link | verify) echo attest ;;
 	walk | tree | unpack) echo archive ;;
 	subject | hashrun) echo hash ;;
-	merkle | tile | note | checkpoint | logstore | logclient | logd | logmonitor) echo tlog ;;
+	merkle | tile | note | checkpoint | tlogproof | logstore | logentry | logclient | logd | \
+		logmonitor) echo tlog ;;
 	compare | elf) echo compare ;;
 	recipe | sandbox | rebuild) echo sandbox ;;
-	policy | bundle) echo policy ;;
+	policy | evbundle) echo policy ;;
 	vouch) echo programs ;;
 	esac
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vouch/rfc3339.h"
 #include "vouch/statement.h"
 #include "vouch/uri.h"
 #include "predicate.h"

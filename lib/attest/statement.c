@@ -416,17 +416,3 @@ vouch_statement_match(const vouch_statement *st, const vouch_digests *d, size_t 
 	}
 	return vouch_err_set(err, VOUCH_ENEGATIVE, "no subject matches the artifact's digest");
 }
-
-int
-vouch_time_rfc3339(time_t t, char out[VOUCH_RFC3339_LEN + 1], vouch_err *err)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
-		return vouch_err_set(err, VOUCH_EINPUT, "time %lld cannot be written as RFC 3339",
-		    (long long)t);
-	if (strftime(out, VOUCH_RFC3339_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm) != VOUCH_RFC3339_LEN)
-		return vouch_err_set(err, VOUCH_EINPUT, "time %lld cannot be written as RFC 3339",
-		    (long long)t);
-	return VOUCH_OK;
-}

@@ -7,7 +7,7 @@
 
 #include "vouch/buf.h"
 #include "vouch/digest.h"
-#include "vouch/dsse.h"
+#include "vouch/envelope.h"
 #include "vouch/error.h"
 #include "vouch/file.h"
 #include "vouch/json.h"

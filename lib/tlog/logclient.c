@@ -1,6 +1,7 @@
 /* logclient.c - fetch and verify a tlog-tiles log over HTTP (libcurl). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,7 +12,9 @@
 #include "vouch/file.h"
 #include "vouch/json.h"
 #include "vouch/logclient.h"
+#include "vouch/logentry.h"
 #include "vouch/tile.h"
+#include "vouch/tlogproof.h"
 
 #define CHECKPOINT_MAX VOUCH_NOTE_MAX
 #define BUNDLE_MAX ((size_t)VOUCH_TILE_WIDTH * (VOUCH_ENTRY_MAX + 2))
@@ -263,7 +266,7 @@ get_bundle(vouch_logclient *lc, uint64_t bi, uint64_t size, vouch_buf *b,
 	if ((rc = get_tile(lc, VOUCH_TILE_ENTRIES, bi, *width, BUNDLE_MAX, b, &full, err)) !=
 	    VOUCH_OK)
 		return rc;
-	rc = vouch_bundle_split(b->data, b->len, full ? VOUCH_TILE_WIDTH : *width, sp, err);
+	rc = vouch_tile_bundle_split(b->data, b->len, full ? VOUCH_TILE_WIDTH : *width, sp, err);
 	if (rc != VOUCH_OK)
 		vouch_err_prefix(err, "entry bundle %llu", (unsigned long long)bi);
 	return rc;
@@ -615,6 +618,20 @@ vouch_logclient_sink_warn(const vouch_logclient_sink *sink, const vouch_err *pro
 		sink->warn(sink->ctx, problem);
 }
 
+int
+vouch_logclient_sink_entry(const vouch_logclient_sink *sink, uint64_t index, const uint8_t *e,
+                           size_t len, vouch_err *err)
+{
+	vouch_buf line;
+	int rc;
+
+	vouch_buf_init(&line, 0);
+	if ((rc = vouch_logentry_json_line(index, e, len, &line, err)) == VOUCH_OK)
+		rc = sink->line(sink->ctx, line.data, line.len, err);
+	vouch_buf_free(&line);
+	return rc;
+}
+
 /* Each line of data is one envelope; returns the last failure's status. */
 static int
 submit_lines(vouch_logclient *lc, const char *name, const vouch_buf *b,
@@ -757,5 +774,72 @@ out:
 	cJSON_Delete(j);
 	vouch_buf_free(&b);
 	vouch_tlogproof_clear(&p);
+	return rc;
+}
+
+/* ---- lookup ---- */
+
+/* One lookup hit: 1 when it did not verify (reported), else the status of
+ * emitting it. */
+static int
+lookup_hit(vouch_logclient *lc, const vouch_checkpoint *cp, uint64_t idx, const uint8_t d[32],
+           vouch_buf *e, const vouch_logclient_sink *sink, int *bad, vouch_err *err)
+{
+	vouch_err one;
+	char hex[65];
+
+	vouch_err_clear(&one);
+	vouch_buf_reset(e);
+	if (vouch_logclient_entry(lc, cp, idx, e, NULL, NULL, &one) != VOUCH_OK) {
+		vouch_logclient_sink_warn(sink, &one);
+		*bad = 1;
+		return VOUCH_OK;
+	}
+	if (!vouch_logentry_has_subject(e->data, e->len, d)) {
+		vouch_err_set(&one, VOUCH_EINPUT, "entry %llu does not carry subject %s",
+		              (unsigned long long)idx, vouch_hex_encode(d, 32, hex));
+		vouch_logclient_sink_warn(sink, &one);
+		*bad = 1;
+		return VOUCH_OK;
+	}
+	return vouch_logclient_sink_entry(sink, idx, e->data, e->len, err);
+}
+
+int
+vouch_logclient_lookup(vouch_logclient *lc, const uint8_t sha256[32],
+                       const vouch_logclient_sink *sink, vouch_err *err)
+{
+	char path[128], hex[65];
+	const cJSON *arr, *it;
+	cJSON *j = NULL;
+	vouch_checkpoint cp;
+	vouch_buf b, e;
+	long st = 0;
+	int rc, bad = 0;
+
+	snprintf(path, sizeof path, "lookup/sha256/%s", vouch_hex_encode(sha256, 32, hex));
+	vouch_buf_init(&e, 0);
+	memset(&b, 0, sizeof b);
+	if ((rc = vouch_logclient_checkpoint(lc, &cp, NULL, err)) != VOUCH_OK ||
+	    (rc = vouch_logclient_get(lc, path, 1 << 20, &b, &st, err)) != VOUCH_OK ||
+	    (rc = vouch_json_parse((const char *)b.data, b.len, &j, err)) != VOUCH_OK)
+		goto out;
+	if ((arr = vouch_json_get_array(j, "indices")) == NULL) {
+		rc = vouch_err_set(err, VOUCH_EINPUT, "lookup answer has no indices");
+		goto out;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble >= (double)cp.size)
+			continue; /* not (yet) covered by the verified checkpoint */
+		if ((rc = lookup_hit(lc, &cp, (uint64_t)it->valuedouble, sha256, &e, sink, &bad,
+		                     err)) != VOUCH_OK)
+			goto out;
+	}
+	if (bad)
+		rc = vouch_err_set(err, VOUCH_EINPUT, "some lookup hits did not verify");
+out:
+	cJSON_Delete(j);
+	vouch_buf_free(&b);
+	vouch_buf_free(&e);
 	return rc;
 }

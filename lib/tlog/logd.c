@@ -31,9 +31,11 @@
 #include "vouch/json.h"
 #include "vouch/key.h"
 #include "vouch/logd.h"
+#include "vouch/logentry.h"
 #include "vouch/logstore.h"
 #include "vouch/merkle.h"
 #include "vouch/tile.h"
+#include "vouch/tlogproof.h"
 
 #define LOOKUP_MAX 1000
 

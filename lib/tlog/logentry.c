@@ -4,10 +4,13 @@
 
 #include <string.h>
 
+#include "vouch/buf.h"
 #include "vouch/codec.h"
-#include "vouch/dsse.h"
+#include "vouch/envelope.h"
 #include "vouch/json.h"
+#include "vouch/logentry.h"
 #include "vouch/logstore.h"
+#include "vouch/merkle.h"
 #include "vouch/statement.h"
 #include "vouch/tile.h"
 
@@ -91,4 +94,64 @@ vouch_logentry_indexer(void *ctx, const uint8_t *entry, size_t len, vouch_buf *o
 	(void)ctx;
 	if (vouch_logentry_check(entry, len, NULL, 0, out, NULL) != VOUCH_OK)
 		vouch_buf_reset(out);
+}
+
+/* ---- entries as JSON lines ---- */
+
+/* The entry is strict JSON (checked at submission): appended as is when it
+ * still parses, else as null. */
+static int
+append_entry(vouch_buf *out, const uint8_t *e, size_t len, vouch_err *err)
+{
+	cJSON *j = NULL;
+	int rc;
+
+	if (vouch_json_parse((const char *)e, len, &j, NULL) != VOUCH_OK)
+		return vouch_buf_append_str(out, "null", err);
+	rc = vouch_json_append(out, j, err);
+	cJSON_Delete(j);
+	return rc;
+}
+
+int
+vouch_logentry_json_line(uint64_t index, const uint8_t *e, size_t len, vouch_buf *out,
+                         vouch_err *err)
+{
+	vouch_buf subj;
+	vouch_hash leaf;
+	char hex[65];
+	size_t i;
+	int rc;
+
+	vouch_buf_init(&subj, 0);
+	vouch_logentry_check(e, len, NULL, 0, &subj, NULL);
+	vouch_merkle_leaf_hash(e, len, leaf, NULL);
+	rc = vouch_buf_appendf(out, err, "{\"index\":%llu,\"leaf_hash\":\"%s\",\"subjects\":[",
+	                       (unsigned long long)index, vouch_hex_encode(leaf, 32, hex));
+	for (i = 0; rc == VOUCH_OK && i + 32 <= subj.len; i += 32)
+		rc = vouch_buf_appendf(out, err, "%s\"%s\"", i ? "," : "",
+		                       vouch_hex_encode(subj.data + i, 32, hex));
+	if (rc == VOUCH_OK)
+		rc = vouch_buf_append_str(out, "],\"entry\":", err);
+	if (rc == VOUCH_OK)
+		rc = append_entry(out, e, len, err);
+	if (rc == VOUCH_OK)
+		rc = vouch_buf_append_str(out, "}\n", err);
+	vouch_buf_free(&subj);
+	return rc;
+}
+
+int
+vouch_logentry_has_subject(const uint8_t *e, size_t len, const uint8_t d[32])
+{
+	vouch_buf subj;
+	size_t i;
+	int found = 0;
+
+	vouch_buf_init(&subj, 0);
+	vouch_logentry_check(e, len, NULL, 0, &subj, NULL);
+	for (i = 0; i + 32 <= subj.len && !found; i += 32)
+		found = memcmp(subj.data + i, d, 32) == 0;
+	vouch_buf_free(&subj);
+	return found;
 }

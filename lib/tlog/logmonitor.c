@@ -1,5 +1,5 @@
-/* logmonitor.c - watch a vouch transparency log: entries as JSON Lines,
- * lookup by subject, and the monitor's state file and consistency checks. */
+/* logmonitor.c - watch a vouch transparency log: the monitor's state file
+ * and consistency checks. */
 #include "config.h"
 
 #include <stdio.h>
@@ -8,9 +8,10 @@
 #include <unistd.h>
 
 #include "vouch/codec.h"
-#include "vouch/dsse.h"
+#include "vouch/envelope.h"
 #include "vouch/file.h"
 #include "vouch/json.h"
+#include "vouch/logentry.h"
 #include "vouch/logmonitor.h"
 #include "vouch/logstore.h"
 #include "vouch/tile.h"
@@ -25,148 +26,6 @@ struct vouch_logmonitor {
 	const vouch_key *signers[VOUCH_LOGMONITOR_FILTER_MAX];
 	size_t nsigners;
 };
-
-/* ---- entries as JSON lines ---- */
-
-/* The entry is strict JSON (checked at submission): appended as is when it
- * still parses, else as null. */
-static int
-append_entry(vouch_buf *out, const uint8_t *e, size_t len, vouch_err *err)
-{
-	cJSON *j = NULL;
-	int rc;
-
-	if (vouch_json_parse((const char *)e, len, &j, NULL) != VOUCH_OK)
-		return vouch_buf_append_str(out, "null", err);
-	rc = vouch_json_append(out, j, err);
-	cJSON_Delete(j);
-	return rc;
-}
-
-int
-vouch_logentry_json_line(uint64_t index, const uint8_t *e, size_t len, vouch_buf *out,
-                         vouch_err *err)
-{
-	vouch_buf subj;
-	vouch_hash leaf;
-	char hex[65];
-	size_t i;
-	int rc;
-
-	vouch_buf_init(&subj, 0);
-	vouch_logentry_check(e, len, NULL, 0, &subj, NULL);
-	vouch_merkle_leaf_hash(e, len, leaf, NULL);
-	rc = vouch_buf_appendf(out, err, "{\"index\":%llu,\"leaf_hash\":\"%s\",\"subjects\":[",
-	                       (unsigned long long)index, vouch_hex_encode(leaf, 32, hex));
-	for (i = 0; rc == VOUCH_OK && i + 32 <= subj.len; i += 32)
-		rc = vouch_buf_appendf(out, err, "%s\"%s\"", i ? "," : "",
-		                       vouch_hex_encode(subj.data + i, 32, hex));
-	if (rc == VOUCH_OK)
-		rc = vouch_buf_append_str(out, "],\"entry\":", err);
-	if (rc == VOUCH_OK)
-		rc = append_entry(out, e, len, err);
-	if (rc == VOUCH_OK)
-		rc = vouch_buf_append_str(out, "}\n", err);
-	vouch_buf_free(&subj);
-	return rc;
-}
-
-int
-vouch_logentry_has_subject(const uint8_t *e, size_t len, const uint8_t d[32])
-{
-	vouch_buf subj;
-	size_t i;
-	int found = 0;
-
-	vouch_buf_init(&subj, 0);
-	vouch_logentry_check(e, len, NULL, 0, &subj, NULL);
-	for (i = 0; i + 32 <= subj.len && !found; i += 32)
-		found = memcmp(subj.data + i, d, 32) == 0;
-	vouch_buf_free(&subj);
-	return found;
-}
-
-/* The entry's JSON line to the sink. */
-static int
-emit_entry(const vouch_logclient_sink *sink, uint64_t index, const uint8_t *e, size_t len,
-           vouch_err *err)
-{
-	vouch_buf line;
-	int rc;
-
-	vouch_buf_init(&line, 0);
-	if ((rc = vouch_logentry_json_line(index, e, len, &line, err)) == VOUCH_OK)
-		rc = sink->line(sink->ctx, line.data, line.len, err);
-	vouch_buf_free(&line);
-	return rc;
-}
-
-/* ---- lookup ---- */
-
-/* One lookup hit: 1 when it did not verify (reported), else the status of
- * emitting it. */
-static int
-lookup_hit(vouch_logclient *lc, const vouch_checkpoint *cp, uint64_t idx, const uint8_t d[32],
-           vouch_buf *e, const vouch_logclient_sink *sink, int *bad, vouch_err *err)
-{
-	vouch_err one;
-	char hex[65];
-
-	vouch_err_clear(&one);
-	vouch_buf_reset(e);
-	if (vouch_logclient_entry(lc, cp, idx, e, NULL, NULL, &one) != VOUCH_OK) {
-		vouch_logclient_sink_warn(sink, &one);
-		*bad = 1;
-		return VOUCH_OK;
-	}
-	if (!vouch_logentry_has_subject(e->data, e->len, d)) {
-		vouch_err_set(&one, VOUCH_EINPUT, "entry %llu does not carry subject %s",
-		              (unsigned long long)idx, vouch_hex_encode(d, 32, hex));
-		vouch_logclient_sink_warn(sink, &one);
-		*bad = 1;
-		return VOUCH_OK;
-	}
-	return emit_entry(sink, idx, e->data, e->len, err);
-}
-
-int
-vouch_logclient_lookup(vouch_logclient *lc, const uint8_t sha256[32],
-                       const vouch_logclient_sink *sink, vouch_err *err)
-{
-	char path[128], hex[65];
-	const cJSON *arr, *it;
-	cJSON *j = NULL;
-	vouch_checkpoint cp;
-	vouch_buf b, e;
-	long st = 0;
-	int rc, bad = 0;
-
-	snprintf(path, sizeof path, "lookup/sha256/%s", vouch_hex_encode(sha256, 32, hex));
-	vouch_buf_init(&e, 0);
-	memset(&b, 0, sizeof b);
-	if ((rc = vouch_logclient_checkpoint(lc, &cp, NULL, err)) != VOUCH_OK ||
-	    (rc = vouch_logclient_get(lc, path, 1 << 20, &b, &st, err)) != VOUCH_OK ||
-	    (rc = vouch_json_parse((const char *)b.data, b.len, &j, err)) != VOUCH_OK)
-		goto out;
-	if ((arr = vouch_json_get_array(j, "indices")) == NULL) {
-		rc = vouch_err_set(err, VOUCH_EINPUT, "lookup answer has no indices");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, arr) {
-		if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble >= (double)cp.size)
-			continue; /* not (yet) covered by the verified checkpoint */
-		if ((rc = lookup_hit(lc, &cp, (uint64_t)it->valuedouble, sha256, &e, sink, &bad,
-		                     err)) != VOUCH_OK)
-			goto out;
-	}
-	if (bad)
-		rc = vouch_err_set(err, VOUCH_EINPUT, "some lookup hits did not verify");
-out:
-	cJSON_Delete(j);
-	vouch_buf_free(&b);
-	vouch_buf_free(&e);
-	return rc;
-}
 
 /* ---- monitor ---- */
 
@@ -252,7 +111,7 @@ on_entry(void *ctx, uint64_t index, const uint8_t *e, size_t len, vouch_err *err
 		match = signed_by(m, e, len);
 	if (!match)
 		return VOUCH_OK;
-	return emit_entry(r->sink, index, e, len, err);
+	return vouch_logclient_sink_entry(r->sink, index, e, len, err);
 }
 
 /* Evidence of an inconsistent log, as one JSON line (best effort). */

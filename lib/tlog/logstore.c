@@ -291,7 +291,7 @@ db_index_bundle(vouch_logstore *ls, uint64_t bundle, const vouch_buf *b, unsigne
 	unsigned i;
 	int rc;
 
-	if ((rc = vouch_bundle_split(b->data, b->len, width, sp, err)) != VOUCH_OK)
+	if ((rc = vouch_tile_bundle_split(b->data, b->len, width, sp, err)) != VOUCH_OK)
 		return rc;
 	for (i = skip; i < width; i++) {
 		vouch_hash leaf;
@@ -606,7 +606,7 @@ check_tiles(vouch_logstore *ls, vouch_err *err)
 	bi = (size - 1) / VOUCH_TILE_WIDTH;
 	w = vouch_tile_width(VOUCH_TILE_ENTRIES, bi, size);
 	if ((rc = read_bundle(ls->dir, bi, w, &b, err)) != VOUCH_OK ||
-	    (rc = vouch_bundle_split(b.data, b.len, w, sp, err)) != VOUCH_OK ||
+	    (rc = vouch_tile_bundle_split(b.data, b.len, w, sp, err)) != VOUCH_OK ||
 	    (rc = vouch_logstore_read_tile(ls->dir, 0, bi, w, tile, err)) != VOUCH_OK)
 		goto out;
 	for (i = 0; i < w; i++) {
@@ -722,7 +722,8 @@ write_bundles(vouch_logstore *ls, const uint8_t *const *entries, const size_t *l
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		if ((rc = vouch_bundle_append(&ls->edge, entries[i], lens[i], err)) != VOUCH_OK)
+		if ((rc = vouch_tile_bundle_append(&ls->edge, entries[i], lens[i], err)) !=
+		    VOUCH_OK)
 			return rc;
 		if (++count < VOUCH_TILE_WIDTH && i + 1 < n)
 			continue;
@@ -890,7 +891,7 @@ vouch_logstore_entry(vouch_logstore *ls, uint64_t index, vouch_buf *out, vouch_e
 	w = vouch_tile_width(VOUCH_TILE_ENTRIES, bi, ls->cp.size);
 	vouch_buf_init(&b, BUNDLE_MAX + 1);
 	if ((rc = read_bundle(ls->dir, bi, w, &b, err)) == VOUCH_OK &&
-	    (rc = vouch_bundle_split(b.data, b.len, w, sp, err)) == VOUCH_OK) {
+	    (rc = vouch_tile_bundle_split(b.data, b.len, w, sp, err)) == VOUCH_OK) {
 		size_t i = (size_t)(index % VOUCH_TILE_WIDTH);
 
 		rc = vouch_buf_append(out, b.data + sp[i].off, sp[i].len, err);

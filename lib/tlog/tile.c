@@ -405,7 +405,7 @@ vouch_tilehashes_read(void *ctx, unsigned level, uint64_t index, vouch_hash out,
 /* ---- entry bundles ---- */
 
 int
-vouch_bundle_append(vouch_buf *b, const void *entry, size_t n, vouch_err *err)
+vouch_tile_bundle_append(vouch_buf *b, const void *entry, size_t n, vouch_err *err)
 {
 	uint8_t len[2];
 	int rc;
@@ -421,8 +421,8 @@ vouch_bundle_append(vouch_buf *b, const void *entry, size_t n, vouch_err *err)
 }
 
 int
-vouch_bundle_split(const uint8_t *data, size_t len, unsigned count,
-                   struct vouch_span *spans, vouch_err *err)
+vouch_tile_bundle_split(const uint8_t *data, size_t len, unsigned count,
+                        struct vouch_span *spans, vouch_err *err)
 {
 	size_t pos = 0;
 	unsigned i;

@@ -5,6 +5,7 @@
 
 #include "vouch/checkpoint.h"
 #include "vouch/codec.h"
+#include "vouch/tlogproof.h"
 
 static const char header[] = "c2sp.org/tlog-proof@v1\n";
 

@@ -1,5 +1,5 @@
-/* vouch/checkpoint.h - C2SP checkpoints (signed tree heads) and
- * c2sp.org/tlog-proof@v1 offline inclusion proofs.
+/* vouch/checkpoint.h - C2SP checkpoints (signed tree heads); their offline
+ * inclusion proofs are in tlogproof.h.
  *
  * Checkpoint note text:
  *     <origin>\n<tree size in decimal>\n<base64 root hash>\n[<extension line>\n...]
@@ -48,33 +48,6 @@ int vouch_checkpoint_sign(const vouch_checkpoint *cp, const vouch_key *key, vouc
 int vouch_checkpoint_open(const char *note, size_t len, const char *origin,
                           vouch_note_verifier *const *vs, size_t nvs, vouch_checkpoint *cp,
                           vouch_err *err);
-
-/* ---- c2sp.org/tlog-proof@v1 ---- */
-
-#define VOUCH_TLOGPROOF_EXTRA_MAX 4096
-
-/* Parsed proof; owns its buffers: release with vouch_tlogproof_clear. */
-typedef struct vouch_tlogproof {
-	int has_extra;
-	vouch_buf extra;         /* decoded extra data */
-	uint64_t index;
-	vouch_hash proof[VOUCH_PROOF_MAX];
-	size_t nproof;
-	vouch_buf checkpoint;    /* the signed checkpoint note, verbatim */
-} vouch_tlogproof;
-
-void vouch_tlogproof_init(vouch_tlogproof *p);
-void vouch_tlogproof_clear(vouch_tlogproof *p);
-int vouch_tlogproof_parse(const char *s, size_t len, vouch_tlogproof *p, vouch_err *err);
-/* Append the text form.  extra may be NULL (no extra line). */
-int vouch_tlogproof_format(const uint8_t *extra, size_t extra_len, uint64_t index,
-                           const vouch_hash *proof, size_t nproof, const char *note,
-                           size_t note_len, vouch_buf *out, vouch_err *err);
-/* Verify the checkpoint's signature (and origin, when non-NULL) and that
- * leaf is at p->index under its root.  Fills cp (may be NULL). */
-int vouch_tlogproof_verify(const vouch_tlogproof *p, const vouch_hash leaf,
-                           const char *origin, vouch_note_verifier *const *vs, size_t nvs,
-                           vouch_checkpoint *cp, vouch_err *err);
 
 #ifdef __cplusplus
 }

@@ -84,6 +84,10 @@ typedef struct vouch_logclient_sink {
 
 /* Hand problem to sink->warn when the sink has one. */
 void vouch_logclient_sink_warn(const vouch_logclient_sink *sink, const vouch_err *problem);
+/* Hand entry index (bytes e[0..len)) to sink->line as its JSON line
+ * (vouch_logentry_json_line). */
+int vouch_logclient_sink_entry(const vouch_logclient_sink *sink, uint64_t index, const uint8_t *e,
+                               size_t len, vouch_err *err);
 
 /* get: entry index, verified against the current checkpoint; out gets its
  * bytes, ending in a newline (one is added when the entry has none). */
@@ -116,6 +120,14 @@ int vouch_logproof_verify_files(const vouch_note_verifier *ver, const char *orig
                                 const char *proof_path, const char *entry_path,
                                 uint64_t *index, vouch_checkpoint *cp, int *need_entry,
                                 vouch_err *err);
+
+/* lookup: the entries the log names for subject digest sha256 (an
+ * unauthenticated hint), each fetched and verified against the current
+ * checkpoint and checked to carry the digest; each is handed to
+ * sink->line as a JSON line (vouch_logentry_json_line).  Hits that do not
+ * verify go to sink->warn and the call then fails with VOUCH_EINPUT. */
+int vouch_logclient_lookup(vouch_logclient *lc, const uint8_t sha256[32],
+                           const vouch_logclient_sink *sink, vouch_err *err);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
-/* vouch/logmonitor.h - watch a vouch transparency log: entries as JSON
- * Lines, lookup by subject digest, and a monitor that keeps the last
- * verified checkpoint in a state file and proves every new checkpoint
- * consistent with it.
+/* vouch/logmonitor.h - watch a vouch transparency log: a monitor that
+ * keeps the last verified checkpoint in a state file and proves every new
+ * checkpoint consistent with it.  (Entries as JSON Lines are in
+ * logentry.h, lookup by subject digest in logclient.h.)
  *
  * Results are streamed through a vouch_logclient_sink (logclient.h); the
  * library never prints.
@@ -23,22 +23,6 @@ extern "C" {
 
 /* Most --subject / --signer filters a monitor takes. */
 #define VOUCH_LOGMONITOR_FILTER_MAX 64
-
-/* Append one JSON line for entry index of bytes e[0..len):
- * {"index":N,"leaf_hash":HEX,"subjects":[HEX...],"entry":ENVELOPE} and a
- * newline ("entry" is null when the bytes no longer parse as JSON). */
-int vouch_logentry_json_line(uint64_t index, const uint8_t *e, size_t len, vouch_buf *out,
-                             vouch_err *err);
-/* True when the entry's subjects include the sha256 digest d. */
-int vouch_logentry_has_subject(const uint8_t *e, size_t len, const uint8_t d[32]);
-
-/* lookup: the entries the log names for subject digest sha256 (an
- * unauthenticated hint), each fetched and verified against the current
- * checkpoint and checked to carry the digest; each is handed to
- * sink->line as a JSON line (vouch_logentry_json_line).  Hits that do not
- * verify go to sink->warn and the call then fails with VOUCH_EINPUT. */
-int vouch_logclient_lookup(vouch_logclient *lc, const uint8_t sha256[32],
-                           const vouch_logclient_sink *sink, vouch_err *err);
 
 typedef struct vouch_logmonitor vouch_logmonitor;
 

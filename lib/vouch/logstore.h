@@ -93,19 +93,6 @@ int vouch_logstore_entry(vouch_logstore *ls, uint64_t index, vouch_buf *out,
 int vouch_logstore_read_tile(void *ctx, int level, uint64_t index, unsigned width,
                              uint8_t *out, vouch_err *err);
 
-/* ---- what a log accepts: one DSSE envelope with an in-toto statement ---- */
-
-/* Check a submission: a DSSE envelope (strict JSON, at most 65535 bytes)
- * whose payloadType is in-toto and whose payload is a valid in-toto
- * Statement.  When nkeys > 0 it must carry a valid signature by one of
- * keys (VOUCH_ENEGATIVE otherwise).  VOUCH_EINPUT when malformed.  The
- * sha256 digests of the statement's subjects (32 bytes each, at most
- * VOUCH_LOGSTORE_SUBJECTS_MAX) are appended to subjects (may be NULL). */
-int vouch_logentry_check(const uint8_t *body, size_t len, const vouch_key *const *keys,
-                         size_t nkeys, vouch_buf *subjects, vouch_err *err);
-/* A vouch_logstore_indexer using vouch_logentry_check without keys. */
-void vouch_logentry_indexer(void *ctx, const uint8_t *entry, size_t len, vouch_buf *out);
-
 #ifdef __cplusplus
 }
 #endif

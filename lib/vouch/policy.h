@@ -22,7 +22,7 @@
  * naming the member.
  *
  * Evaluation (vouch_policy_evaluate) takes the artifact's digests and an
- * evidence set (bundle.h).  For each envelope whose (unverified) statement
+ * evidence set (evbundle.h).  For each envelope whose (unverified) statement
  * names the artifact with an accepted predicateType (other statements, such
  * as provenance, are counted as unrelated and not listed) it checks the
  * signatures against every trusted key, then the verified statement:
@@ -56,12 +56,13 @@
 #include <stdint.h>
 #include <time.h>
 #include "buf.h"
-#include "bundle.h"
+#include "evbundle.h"
 #include "checkpoint.h"
 #include "digest.h"
 #include "error.h"
 #include "key.h"
 #include "note.h"
+#include "rfc3339.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -196,10 +197,6 @@ int vouch_policy_result_text(const vouch_policy_result *r, const char *name,
 /* One JSON object, newline-terminated (schemas/policy-result.schema.json). */
 int vouch_policy_result_json(const vouch_policy_result *r, const char *name,
                              const vouch_digests *artifact, vouch_buf *out, vouch_err *err);
-
-/* Parse an RFC 3339 timestamp ("2026-01-02T03:04:05Z", optional fraction,
- * "Z" or a numeric offset) into seconds since the epoch. */
-int vouch_time_parse_rfc3339(const char *s, time_t *out, vouch_err *err);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "error.h"
+#include "rfc3339.h"
 #include "uri.h"
 
 #ifdef __cplusplus
@@ -41,7 +42,6 @@ extern "C" {
 #endif
 
 #define VOUCH_STATEMENT_MAX_SUBJECTS 100000
-#define VOUCH_RFC3339_LEN 20 /* "2026-01-02T03:04:05Z" */
 
 typedef struct vouch_statement vouch_statement;
 
@@ -88,10 +88,6 @@ cJSON *vouch_resource_descriptor(const char *name, const char *uri, const vouch_
                                  vouch_err *err);
 /* A DigestSet object with every algorithm filled in d. */
 cJSON *vouch_digest_set(const vouch_digests *d, vouch_err *err);
-
-/* RFC 3339 UTC with 'Z' ("2026-01-02T03:04:05Z"); out holds
- * VOUCH_RFC3339_LEN + 1 bytes. */
-int vouch_time_rfc3339(time_t t, char out[VOUCH_RFC3339_LEN + 1], vouch_err *err);
 
 #ifdef __cplusplus
 }

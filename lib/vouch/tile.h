@@ -70,15 +70,15 @@ int vouch_tilehashes_read(void *ctx, unsigned level, uint64_t index, vouch_hash 
                           vouch_err *err);
 
 /* Entry bundles.  Append one entry (at most 65535 bytes). */
-int vouch_bundle_append(vouch_buf *b, const void *entry, size_t n, vouch_err *err);
+int vouch_tile_bundle_append(vouch_buf *b, const void *entry, size_t n, vouch_err *err);
 struct vouch_span {
 	size_t off;
 	size_t len;
 };
 /* Split a bundle that must hold exactly count entries (1..256); spans
  * receive the offsets of each entry's bytes inside data. */
-int vouch_bundle_split(const uint8_t *data, size_t len, unsigned count,
-                       struct vouch_span *spans, vouch_err *err);
+int vouch_tile_bundle_split(const uint8_t *data, size_t len, unsigned count,
+                            struct vouch_span *spans, vouch_err *err);
 
 #ifdef __cplusplus
 }

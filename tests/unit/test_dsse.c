@@ -93,7 +93,8 @@ test_pae_vectors(void)
 		vouch_buf_init(&pae, 0);
 		vouch_buf_init(&hex, 0);
 		CU_ASSERT_EQUAL(vouch_b64_decode(b64, strlen(b64), VOUCH_B64_STD, &body, NULL), 0);
-		CU_ASSERT_EQUAL(vouch_dsse_pae(type, strlen(type), body.data, body.len, &pae, NULL), 0);
+		CU_ASSERT_EQUAL(vouch_envelope_pae(type, strlen(type), body.data, body.len, &pae, NULL),
+		                0);
 		CU_ASSERT_EQUAL(vouch_hex_append(&hex, pae.data, pae.len, NULL), 0);
 		CU_ASSERT_STRING_EQUAL(vouch_buf_cstr(&hex), vouch_json_get_string(c, "pae_hex"));
 		vouch_buf_free(&body);
@@ -353,7 +354,7 @@ test_limits_and_edges(void)
 	vouch_buf_init(&j, 0);
 	vouch_buf_init(&pae, 0);
 	/* PAE counts bytes, and a body may hold NUL bytes */
-	CU_ASSERT_EQUAL(vouch_dsse_pae("t", 1, "a\0b", 3, &pae, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_envelope_pae("t", 1, "a\0b", 3, &pae, NULL), VOUCH_OK);
 	CU_ASSERT_EQUAL(pae.len, 16);
 	CU_ASSERT_EQUAL(memcmp(pae.data, "DSSEv1 1 t 3 a\0b", 16), 0);
 	CU_ASSERT_EQUAL(vouch_envelope_new("", "x", 1, &env, NULL), VOUCH_EINPUT);

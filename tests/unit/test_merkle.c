@@ -600,21 +600,21 @@ test_bundles(void)
 	static uint8_t big[65536];
 
 	vouch_buf_init(&b, 0);
-	CU_ASSERT_EQUAL(vouch_bundle_append(&b, "abc", 3, NULL), VOUCH_OK);
-	CU_ASSERT_EQUAL(vouch_bundle_append(&b, "", 0, NULL), VOUCH_OK);
-	CU_ASSERT_EQUAL(vouch_bundle_append(&b, big, 65535, NULL), VOUCH_OK);
-	CU_ASSERT_EQUAL(vouch_bundle_append(&b, big, 65536, NULL), VOUCH_ELIMIT);
+	CU_ASSERT_EQUAL(vouch_tile_bundle_append(&b, "abc", 3, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_tile_bundle_append(&b, "", 0, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_tile_bundle_append(&b, big, 65535, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_tile_bundle_append(&b, big, 65536, NULL), VOUCH_ELIMIT);
 	CU_ASSERT_EQUAL(b.len, 2 + 3 + 2 + 2 + 65535);
 	CU_ASSERT(memcmp(b.data, "\0\3abc\0\0\xff\xff", 9) == 0);
-	CU_ASSERT_EQUAL(vouch_bundle_split(b.data, b.len, 3, sp, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_tile_bundle_split(b.data, b.len, 3, sp, NULL), VOUCH_OK);
 	CU_ASSERT_EQUAL(sp[0].off, 2);
 	CU_ASSERT_EQUAL(sp[0].len, 3);
 	CU_ASSERT_EQUAL(sp[1].len, 0);
 	CU_ASSERT_EQUAL(sp[2].off, 9);
 	CU_ASSERT_EQUAL(sp[2].len, 65535);
-	CU_ASSERT_EQUAL(vouch_bundle_split(b.data, b.len, 2, sp, NULL), VOUCH_EINPUT);
-	CU_ASSERT_EQUAL(vouch_bundle_split(b.data, b.len - 1, 3, sp, NULL), VOUCH_EINPUT);
-	CU_ASSERT_EQUAL(vouch_bundle_split(b.data, 1, 1, sp, NULL), VOUCH_EINPUT);
+	CU_ASSERT_EQUAL(vouch_tile_bundle_split(b.data, b.len, 2, sp, NULL), VOUCH_EINPUT);
+	CU_ASSERT_EQUAL(vouch_tile_bundle_split(b.data, b.len - 1, 3, sp, NULL), VOUCH_EINPUT);
+	CU_ASSERT_EQUAL(vouch_tile_bundle_split(b.data, 1, 1, sp, NULL), VOUCH_EINPUT);
 	vouch_buf_free(&b);
 }
 

@@ -1,4 +1,4 @@
-/* dsse.c - DSSE v1 envelopes.
+/* envelope.c - DSSE v1 envelopes.
  *
  * The envelope keeps the decoded payload; PAE is always rebuilt from those
  * bytes and exactly those bytes are handed on after verification, so the
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "vouch/codec.h"
-#include "vouch/dsse.h"
+#include "vouch/envelope.h"
 #include "vouch/json.h"
 #include "vouch/uri.h"
 
@@ -31,8 +31,8 @@ struct vouch_envelope {
 };
 
 int
-vouch_dsse_pae(const char *type, size_t typelen, const void *body, size_t bodylen,
-               vouch_buf *out, vouch_err *err)
+vouch_envelope_pae(const char *type, size_t typelen, const void *body, size_t bodylen,
+                   vouch_buf *out, vouch_err *err)
 {
 	int rc;
 
@@ -263,7 +263,7 @@ vouch_envelope_sign(vouch_envelope *env, const vouch_key *key, vouch_err *err)
 	s = &env->sigs[env->nsigs];
 	rc = vouch_key_id(key, kid, err);
 	if (rc == VOUCH_OK)
-		rc = vouch_dsse_pae(env->type, env->typelen, env->payload, env->len, &pae, err);
+		rc = vouch_envelope_pae(env->type, env->typelen, env->payload, env->len, &pae, err);
 	if (rc == VOUCH_OK)
 		rc = vouch_key_sign(key, pae.data, pae.len, &sig, err);
 	if (rc == VOUCH_OK && (s->keyid = strdup(kid)) == NULL)
@@ -417,7 +417,7 @@ vouch_envelope_verify(const vouch_envelope *env, const struct vouch_dsse_verify 
 		rc = vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = vouch_dsse_pae(env->type, env->typelen, env->payload, env->len, &pae, err);
+	rc = vouch_envelope_pae(env->type, env->typelen, env->payload, env->len, &pae, err);
 	for (size_t i = 0; rc == VOUCH_OK && i < opt->nkeys; i++) {
 		size_t j = first_alias(opt, i);
 		int good = 0;

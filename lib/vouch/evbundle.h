@@ -1,4 +1,4 @@
-/* vouch/bundle.h - offline evidence bundles (schemas/bundle.md).
+/* vouch/evbundle.h - offline evidence bundles (schemas/bundle.md).
  *
  * An evidence bundle is an in-toto attestation bundle (JSON Lines,
  * ".intoto.jsonl") whose envelope lines are the log entries themselves,
@@ -13,8 +13,8 @@
  * so each envelope's proof is found by the digest of its line, never by
  * position (bundle order carries no meaning).
  *
- * A vouch_evbundle ("evidence bundle"; the name vouch_bundle_* belongs to
- * tlog entry bundles in tile.h) is the in-memory set: envelope entries
+ * A vouch_evbundle ("evidence bundle"; tlog entry bundles are
+ * vouch_tile_bundle_* in tile.h) is the in-memory set: envelope entries
  * (their exact bytes) and the proofs that name them.  Reading is lenient
  * per line, like every in-toto consumer: a line that is neither an
  * envelope nor a vouch line is counted and skipped; a vouch line that is
@@ -25,8 +25,8 @@
  * Ownership: the bundle owns copies of everything added; accessors return
  * pointers valid until the bundle is freed or changed.
  */
-#ifndef VOUCH_BUNDLE_H
-#define VOUCH_BUNDLE_H
+#ifndef VOUCH_EVBUNDLE_H
+#define VOUCH_EVBUNDLE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +34,7 @@
 #include "checkpoint.h"
 #include "error.h"
 #include "logclient.h"
+#include "tlogproof.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,4 +1,4 @@
-/* vouch/dsse.h - DSSE v1 envelopes: PAE, parse, build, sign, verify.
+/* vouch/envelope.h - DSSE v1 envelopes: PAE, parse, build, sign, verify.
  *
  * An envelope holds the DECODED payload bytes, the payloadType and up to
  * VOUCH_DSSE_MAX_SIGS signatures (decoded).  Parsing is strict JSON
@@ -18,8 +18,8 @@
  * freed or changed.  The payload getter returns UNVERIFIED bytes: callers
  * that need trust must use vouch_envelope_verify's output.
  */
-#ifndef VOUCH_DSSE_H
-#define VOUCH_DSSE_H
+#ifndef VOUCH_ENVELOPE_H
+#define VOUCH_ENVELOPE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,8 +40,8 @@ typedef struct vouch_envelope vouch_envelope;
 
 /* Append PAE(type, body) to out:
  * "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body. */
-int vouch_dsse_pae(const char *type, size_t typelen, const void *body, size_t bodylen,
-                   vouch_buf *out, vouch_err *err);
+int vouch_envelope_pae(const char *type, size_t typelen, const void *body, size_t bodylen,
+                       vouch_buf *out, vouch_err *err);
 
 /* A new unsigned envelope holding a copy of payload. */
 int vouch_envelope_new(const char *payload_type, const void *payload, size_t len,

@@ -1,6 +1,6 @@
-/* bundle.c - offline evidence bundles: envelope lines (log entries, byte for
+/* evbundle.c - offline evidence bundles: envelope lines (log entries, byte for
  * byte) and inclusion lines carrying c2sp.org/tlog-proof@v1 proofs.  See
- * vouch/bundle.h and schemas/bundle.md. */
+ * vouch/evbundle.h and schemas/bundle.md. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -8,13 +8,15 @@
 
 #include <openssl/crypto.h>
 
-#include "vouch/bundle.h"
+#include "vouch/evbundle.h"
 #include "vouch/codec.h"
 #include "vouch/digest.h"
-#include "vouch/dsse.h"
+#include "vouch/envelope.h"
 #include "vouch/json.h"
+#include "vouch/logentry.h"
 #include "vouch/logstore.h"
 #include "vouch/tile.h"
+#include "vouch/tlogproof.h"
 
 struct ev_proof {
 	vouch_tlogproof p;
