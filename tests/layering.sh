@@ -120,6 +120,7 @@ check "$src/lib" || exit 1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vouch-layering.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cp -R "$src/lib" "$tmp/up"
+chmod -R u+w "$tmp" # distcheck's source tree is read-only
 printf '#include "vouch/merkle.h"\n' >>"$tmp/up/core/buf.c"
 out=$(check "$tmp/up")
 if [ $? -eq 0 ] || [ "$out" != "layering: 'core/buf.c' (core) includes 'vouch/merkle.h' (tlog)" ]; then
@@ -127,6 +128,7 @@ if [ $? -eq 0 ] || [ "$out" != "layering: 'core/buf.c' (core) includes 'vouch/me
 	exit 1
 fi
 cp -R "$src/lib" "$tmp/side"
+chmod -R u+w "$tmp"
 printf '#include "vouch/tree.h"\n' >>"$tmp/side/attest/dsse.c"
 printf '#include "vouch/vouch.h"\n' >>"$tmp/side/policy/bundle.c"
 : >"$tmp/side/stray.c"
