@@ -14,7 +14,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 "$src/.ci/install-deps"
 cd "$src"
-[ -x configure ] || autoreconf -fi >/dev/null
+# (re)generate configure when it is missing or older than its sources
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
+	autoreconf -fi >/dev/null
+fi
 
 run_check() { # name, configure args...
 	name=$1
