@@ -35,8 +35,8 @@ header_layer() { # public header name (no .h) -> layer
 	merkle | tile | note | checkpoint | tlogproof | logstore | logentry | logclient | logd | \
 		logmonitor) echo tlog ;;
 	compare | elf) echo compare ;;
-	recipe | sandbox | rebuild) echo sandbox ;;
-	policy | evbundle) echo policy ;;
+	recipe | sandbox | rebuild | vary) echo sandbox ;;
+	policy | evbundle | varyrun) echo policy ;;
 	vouch) echo programs ;;
 	esac
 }

@@ -24,11 +24,15 @@ static const char usage_text[] =
 	"                           else $XDG_CACHE_HOME/vouch)\n"
 	"      --verify-cache       recompute a cached rootfs's tree digest and refuse\n"
 	"                           it if it no longer matches its stamp\n"
+	"      --vary[=LIST]        build twice, the second time with the variations in\n"
+	"                           LIST (default all; e.g. all,-kernel), compare, and\n"
+	"                           bisect to the smallest set that changes the output;\n"
+	"                           print a vouch vary statement instead of provenance\n"
 	"  -P, --progress           report steps on stderr even when it is not a terminal\n"
 	"  -h, --help               show this help\n"
 	"  -V, --version            show the version\n";
 
-enum { OPT_VERIFY_CACHE = 256 };
+enum { OPT_VERIFY_CACHE = 256, OPT_VARY };
 
 static const struct option longopts[] = {
 	{ "recipe", required_argument, NULL, 'r' },
@@ -39,6 +43,7 @@ static const struct option longopts[] = {
 	{ "cache", required_argument, NULL, 'c' },
 	{ "progress", no_argument, NULL, 'P' },
 	{ "verify-cache", no_argument, NULL, OPT_VERIFY_CACHE },
+	{ "vary", optional_argument, NULL, OPT_VARY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -49,6 +54,61 @@ progress(void *arg, size_t step, size_t n, double elapsed)
 {
 	(void)arg;
 	fprintf(stderr, "%s: step %zu/%zu (%.1f s)\n", cli_progname(), step + 1, n, elapsed);
+}
+
+static void print_tail(const char *tail);
+
+static void
+vary_progress(void *arg, size_t build, unsigned set, int differs)
+{
+	char l[256];
+
+	(void)arg;
+	if (differs < 0)
+		fprintf(stderr, "%s: build %zu: varying %s\n", cli_progname(), build,
+		    vouch_vary_list(set, l, sizeof(l)));
+	else
+		fprintf(stderr, "%s: build %zu: %s\n", cli_progname(), build,
+		    set == 0 ? "done" : differs ? "the output differs" : "the same output");
+}
+
+/* --vary: two builds and bisection; the vary statement on stdout, the
+ * finding on stderr. */
+static int
+run_vary(const vouch_recipe *r, const vouch_rebuild_opts *ro, const char *list, vouch_err *err)
+{
+	vouch_varyrun_opts vo;
+	vouch_varyrun_result res;
+	char l[256];
+	int rc;
+
+	memset(&vo, 0, sizeof(vo));
+	vo.rebuild = *ro;
+	if ((rc = vouch_vary_parse(list != NULL ? list : "all", &vo.set, err)) != VOUCH_OK)
+		return rc;
+	if (ro->progress != NULL) {
+		vo.progress = vary_progress;
+		vo.rebuild.progress = NULL;
+	}
+	rc = vouch_varyrun(r, &vo, &res, err);
+	if (res.skipped != 0)
+		fprintf(stderr, "%s: not varied here: %s\n", cli_progname(),
+		    vouch_vary_list(res.skipped, l, sizeof(l)));
+	if (res.statement != NULL) {
+		fwrite(res.statement, 1, res.statement_len, stdout);
+		fputc('\n', stdout);
+	}
+	if (res.summary != NULL)
+		fprintf(stderr, "%s: %s\n", cli_progname(), res.summary);
+	if (res.builds > 0 && (ro->progress != NULL || res.culprit != 0))
+		fprintf(stderr, "%s: %zu builds, %.2f s building, %.2f s in all\n", cli_progname(),
+		    res.builds, res.build_seconds, res.total_seconds);
+	if (rc != VOUCH_OK && res.summary == NULL) {
+		cli_warn_err(err);
+		print_tail(res.tail);
+	}
+	vouch_varyrun_result_free(&res);
+	return rc;
 }
 
 /* The last 20 lines of the log, each prefixed, on stderr. */
@@ -81,7 +141,8 @@ main(int argc, char **argv)
 	vouch_recipe *r = NULL;
 	vouch_err err;
 	const char *recipe = NULL;
-	int c, force_progress = 0, rc;
+	const char *vary_list = NULL;
+	int c, force_progress = 0, vary = 0, rc;
 
 	cli_init(argv[0], usage_text);
 	memset(&o, 0, sizeof(o));
@@ -97,6 +158,7 @@ main(int argc, char **argv)
 		case 'c': o.cache_dir = optarg; break;
 		case 'P': force_progress = 1; break;
 		case OPT_VERIFY_CACHE: o.verify_cache = 1; break;
+		case OPT_VARY: vary = 1; vary_list = optarg; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
 		default: cli_usage_error("unknown option");
@@ -109,7 +171,12 @@ main(int argc, char **argv)
 	o.recipe_path = recipe;
 	if (cli_progress_wanted(force_progress))
 		o.progress = progress;
-	if ((rc = vouch_recipe_load(recipe, &r, &err)) == VOUCH_OK)
+	if ((rc = vouch_recipe_load(recipe, &r, &err)) == VOUCH_OK && vary) {
+		rc = run_vary(r, &o, vary_list, &err);
+		vouch_recipe_free(r);
+		return cli_finish(vouch_exit_code(rc));
+	}
+	if (rc == VOUCH_OK)
 		rc = vouch_rebuild_run(r, &o, &res, &err);
 	if (o.progress != NULL && res.elapsed > 0)
 		fprintf(stderr, "%s: sandbox ran %.3f s (limits: %s)\n", cli_progname(),

@@ -27,6 +27,24 @@ vouch_compare_report_difference_kind(const vouch_compare_report *r, size_t i)
 	return i < r->ndiffs ? kind_names[r->diffs[i].kind] : NULL;
 }
 
+const char *
+vouch_compare_report_difference_summary(const vouch_compare_report *r, size_t i)
+{
+	return i < r->ndiffs ? r->diffs[i].summary : NULL;
+}
+
+size_t
+vouch_compare_report_item_count(const vouch_compare_report *r, size_t i)
+{
+	return i < r->ndiffs ? r->diffs[i].nitems : 0;
+}
+
+const char *
+vouch_compare_report_item_name(const vouch_compare_report *r, size_t i, size_t k)
+{
+	return i < r->ndiffs && k < r->diffs[i].nitems ? r->diffs[i].items[k].name : NULL;
+}
+
 /* ---- text ---- */
 
 static void

@@ -1,6 +1,7 @@
 /* file.c - bounded reads, complete writes, atomic replacement. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -196,4 +197,25 @@ vouch_write_file_excl(const char *path, const void *data, size_t n, mode_t mode,
 		return rc;
 	}
 	return vouch_fsync_dir(path, 0, err);
+}
+
+int
+vouch_mkdir_empty(const char *path, vouch_err *err)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (mkdir(path, 0755) == 0)
+		return VOUCH_OK;
+	if (errno != EEXIST)
+		return vouch_err_sys(err, VOUCH_EIO, "cannot create '%s'", path);
+	if ((d = opendir(path)) == NULL)
+		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", path);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			break;
+	closedir(d);
+	if (e != NULL)
+		return vouch_err_set(err, VOUCH_EEXIST, "output directory '%s' is not empty", path);
+	return VOUCH_OK;
 }

@@ -30,6 +30,7 @@
 #include "vouch/tree.h"
 #include "vouch/unpack.h"
 #include "vouch/uri.h"
+#include "vouch/vary.h"
 #include "vouch/walk.h"
 
 #define OUT_MAX_DEPTH 64
@@ -455,22 +456,10 @@ prepare_outdir(struct rebuild *rb, vouch_err *err)
 {
 	const char *outdir = rb->o->outdir;
 	char log[PATH_MAX];
-	DIR *d;
-	struct dirent *e;
+	int rc;
 
-	if (mkdir(outdir, 0755) != 0) {
-		if (errno != EEXIST)
-			return vouch_err_sys(err, VOUCH_EIO, "cannot create '%s'", outdir);
-		if ((d = opendir(outdir)) == NULL)
-			return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", outdir);
-		while ((e = readdir(d)) != NULL)
-			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-				break;
-		closedir(d);
-		if (e != NULL)
-			return vouch_err_set(err, VOUCH_EEXIST, "output directory '%s' is not empty",
-			    outdir);
-	}
+	if ((rc = vouch_mkdir_empty(outdir, err)) != VOUCH_OK)
+		return rc;
 	if ((size_t)snprintf(log, sizeof(log), "%s/" VOUCH_REBUILD_LOG_NAME, outdir) >= sizeof(log))
 		return vouch_err_set(err, VOUCH_ELIMIT, "'%s': path too long", outdir);
 	rb->log_fd = open(log, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -526,6 +515,9 @@ prepare_source(void *arg, const char *workdir, uint8_t digest[32], int *has, vou
 	    vouch_digests_get(&rb->source_d, VOUCH_ALG_SHA256), 32) != 0)
 		rc = vouch_err_set(err, VOUCH_EINPUT, "source '%s' changed while it was read",
 		    rb->source_path);
+	if (rc == VOUCH_OK && rb->o->vary != NULL &&
+	    (rb->o->vary->set & VOUCH_VARY_FILEORDERING))
+		rc = vouch_vary_reorder(workdir, err);
 	if (rc == VOUCH_OK)
 		rc = stamp_workdir(workdir, rb->r->source_date_epoch, err);
 	if (rc == VOUCH_OK) {
@@ -731,6 +723,15 @@ collect(struct rebuild *rb, int out_fd, vouch_err *err)
 
 /* ---- provenance ------------------------------------------------------------- */
 
+/* The working directory the build saw: the recipe's, or a varied one. */
+static const char *
+o_workdir(const struct rebuild *rb)
+{
+	const vouch_vary *v = rb->o->vary;
+
+	return v != NULL && v->workdir != NULL ? v->workdir : rb->r->workdir;
+}
+
 static cJSON *
 pinned_digests(int has_sha, const uint8_t *sha, int has_tree, const uint8_t *tree,
                vouch_err *err)
@@ -808,12 +809,15 @@ fill_internal(const struct rebuild *rb, cJSON *in, vouch_err *err)
 {
 	const vouch_recipe_limits *l = &rb->r->limits;
 	cJSON *sb, *lim;
+	char vl[256];
 
 	if ((sb = vouch_json_add_object(in, "sandbox", err)) == NULL ||
 	    cJSON_AddBoolToObject(sb, "hermetic", !rb->r->env_host) == NULL ||
 	    vouch_json_add_string(sb, "network", "loopback-only", err) == NULL ||
 	    cJSON_AddBoolToObject(sb, "seccomp", vouch_sandbox_seccomp()) == NULL ||
-	    vouch_json_add_string(sb, "workdir", rb->r->workdir, err) == NULL ||
+	    vouch_json_add_string(sb, "workdir", o_workdir(rb), err) == NULL ||
+	    (rb->o->vary != NULL && vouch_json_add_string(sb, "variations",
+	        vouch_vary_list(rb->o->vary->set, vl, sizeof(vl)), err) == NULL) ||
 	    add_num(sb, "uid", VOUCH_SANDBOX_UID, err) != VOUCH_OK ||
 	    add_num(sb, "sourceDateEpoch", (double)rb->r->source_date_epoch, err) != VOUCH_OK ||
 	    vouch_json_add_string(sb, "limitEnforcement", rb->enforcement, err) == NULL ||
@@ -949,7 +953,7 @@ run_sandbox(struct rebuild *rb, vouch_rebuild_result *res, int *out_fd, vouch_er
 
 	memset(&so, 0, sizeof(so));
 	so.rootfs = rb->rootfs[0] != '\0' ? rb->rootfs : NULL;
-	so.workdir = r->workdir;
+	so.workdir = o_workdir(rb);
 	so.env = r->env;
 	so.n_env = r->n_env;
 	so.source_date_epoch = r->source_date_epoch;
@@ -963,6 +967,7 @@ run_sandbox(struct rebuild *rb, vouch_rebuild_result *res, int *out_fd, vouch_er
 	memcpy(so.expected, r->source_tree, 32);
 	so.progress = rb->o->progress;
 	so.progress_arg = rb->o->progress_arg;
+	so.vary = rb->o->vary;
 	rb->started = time(NULL);
 	rc = vouch_sandbox_run(&so, &sr, err);
 	rb->finished = time(NULL);
@@ -1007,6 +1012,7 @@ vouch_rebuild_run(const vouch_recipe *r, const vouch_rebuild_opts *o,
 	    (rc = check_environment(&rb, err)) != VOUCH_OK ||
 	    (rc = prepare_outdir(&rb, err)) != VOUCH_OK)
 		goto out;
+	snprintf(res->rootfs, sizeof(res->rootfs), "%s", rb.rootfs);
 	rc = run_sandbox(&rb, res, &out_fd, err);
 	if (finish_log(&rb, rc == VOUCH_OK ? err : NULL) != VOUCH_OK && rc == VOUCH_OK)
 		rc = VOUCH_EIO;

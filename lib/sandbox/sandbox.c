@@ -55,6 +55,7 @@
 #include "vouch/digest.h"
 #include "vouch/file.h"
 #include "vouch/sandbox.h"
+#include "vouch/vary.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -741,23 +742,19 @@ write_file(const char *path, const char *data, vouch_err *err)
 	return VOUCH_OK;
 }
 
-static const char sb_passwd[] =
-	"root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
-	"builder:x:1000:1000:vouch builder:/tmp:/bin/sh\n"
-	"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
-static const char sb_group[] = "root:x:0:\nbuilder:x:1000:\nnogroup:x:65534:\n";
-static const char sb_hosts[] = "127.0.0.1\tlocalhost\n::1\tlocalhost\n"
-	"127.0.1.1\t" VOUCH_SANDBOX_HOSTNAME "\n";
-
-/* passwd, group and hosts: written into /etc (host mode), or bound over
- * the rootfs's files, which must exist to be covered. */
+/* passwd, group and hosts (vouch_vary_etc(): the build user and the host
+ * name, varied or not): written into /etc (host mode), or bound over the
+ * rootfs's files, which must exist to be covered. */
 static int
-write_etc(const char *stage, int host, vouch_err *err)
+write_etc(const char *stage, int host, const vouch_vary *vary, vouch_err *err)
 {
 	static const char *const names[] = { "passwd", "group", "hosts" };
-	const char *data[] = { sb_passwd, sb_group, sb_hosts };
-	char tmp[PATH_MAX], src[PATH_MAX], dst[PATH_MAX];
+	char tmp[PATH_MAX], src[PATH_MAX], dst[PATH_MAX], data[3][512];
 	int rc;
+
+	for (size_t i = 0; i < 3; i++)
+		if (vouch_vary_etc(vary, names[i], data[i], sizeof(data[i])) != 0)
+			return vouch_err_set(err, VOUCH_ELIMIT, "sandbox: /etc/%s too long", names[i]);
 
 	if ((rc = mkdir_in(stage, "/.vouch", 0755, tmp, sizeof(tmp), err)) != VOUCH_OK)
 		return rc;
@@ -865,13 +862,13 @@ become_builder(const struct sb *sb, vouch_err *err)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
+	uid_t uid = vouch_vary_uid(sb->o->vary);
 
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: PR_SET_KEEPCAPS");
 	if (sb->host_root && setgroups(0, NULL) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: cannot clear groups");
-	if (setresgid(VOUCH_SANDBOX_UID, VOUCH_SANDBOX_UID, VOUCH_SANDBOX_UID) != 0 ||
-	    setresuid(VOUCH_SANDBOX_UID, VOUCH_SANDBOX_UID, VOUCH_SANDBOX_UID) != 0)
+	if (setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: cannot become the build user");
 	if (syscall(SYS_capget, &h, d) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: capget");
@@ -1061,6 +1058,8 @@ static int
 child_setup(struct sb *sb, vouch_err *err)
 {
 	const vouch_sandbox_opts *o = sb->o;
+	const char *host = vouch_vary_hostname(o->vary), *dom = vouch_vary_domainname(o->vary);
+	char owner[64];
 	int rc, nul;
 
 	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
@@ -1080,8 +1079,9 @@ child_setup(struct sb *sb, vouch_err *err)
 	 * be open to the build user. */
 	if ((o->rootfs != NULL &&
 	     (rc = open_path(o->rootfs, sb->rootfs, sizeof(sb->rootfs), err)) != VOUCH_OK) ||
-	    (rc = mount_tmpfs(sb->stage, "mode=0755,size=1m,uid=1000,gid=1000", 0,
-	        err)) != VOUCH_OK ||
+	    (snprintf(owner, sizeof(owner), "mode=0755,size=1m,uid=%u,gid=%u",
+	        vouch_vary_uid(o->vary), vouch_vary_uid(o->vary)),
+	     (rc = mount_tmpfs(sb->stage, owner, 0, err)) != VOUCH_OK) ||
 	    (rc = open_path(sb->stage, sb->stage, sizeof(sb->stage), err)) != VOUCH_OK)
 		return rc;
 	if ((rc = become_builder(sb, err)) != VOUCH_OK)
@@ -1102,13 +1102,14 @@ child_setup(struct sb *sb, vouch_err *err)
 	(void)syscall(SYS_keyctl, 1, NULL);
 	rc = o->rootfs != NULL ? populate_rootfs(sb->rootfs, sb->stage, err)
 	                       : populate_host(sb->stage, err);
-	if (rc != VOUCH_OK || (rc = write_etc(sb->stage, o->rootfs == NULL, err)) != VOUCH_OK ||
+	if (rc != VOUCH_OK ||
+	    (rc = write_etc(sb->stage, o->rootfs == NULL, o->vary, err)) != VOUCH_OK ||
+	    (rc = vouch_vary_bind(o->vary, sb->stage, err)) != VOUCH_OK ||
 	    (rc = setup_dev(sb->stage, err)) != VOUCH_OK ||
 	    (rc = setup_scratch(sb, err)) != VOUCH_OK ||
 	    (rc = enter_root(sb, err)) != VOUCH_OK)
 		return rc;
-	if (sethostname(VOUCH_SANDBOX_HOSTNAME, strlen(VOUCH_SANDBOX_HOSTNAME)) != 0 ||
-	    setdomainname("", 0) != 0)
+	if (sethostname(host, strlen(host)) != 0 || setdomainname(dom, strlen(dom)) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: sethostname");
 	if ((rc = loopback_up(err)) != VOUCH_OK)
 		return rc;
@@ -1259,7 +1260,7 @@ exec_step(const struct sb *sb, const vouch_recipe_step *st)
 		r.rlim_cur = r.rlim_max = l->memory_bytes;
 		setrlimit(RLIMIT_AS, &r);
 	}
-	umask(022);
+	umask(vouch_vary_umask(sb->o->vary));
 	/* the seccomp filter is init's, inherited */
 	if (chdir(sb->o->workdir) != 0) {
 		log_line(2, "vouch: cannot enter %s: %s\n", sb->o->workdir, strerror(errno));
@@ -1567,7 +1568,8 @@ child_main(struct sb *sb)
 		    (rc = check_digest(o, m.digest, has, &err)) != VOUCH_OK ||
 		    (rc = lock_build(o->workdir, &err)) != VOUCH_OK ||
 		    (rc = drop_caps(&err)) != VOUCH_OK ||
-		    (rc = install_seccomp(&err)) != VOUCH_OK)
+		    (rc = install_seccomp(&err)) != VOUCH_OK ||
+		    (rc = vouch_vary_enter(o->vary, &err)) != VOUCH_OK)
 			child_fail(sb, rc, &err);
 		m.status = has;
 	}
@@ -1650,7 +1652,7 @@ write_map(pid_t pid, const char *file, const char *data)
 }
 
 static int
-set_maps(pid_t pid, int host_root, vouch_err *err)
+set_maps(pid_t pid, int host_root, unsigned inside, vouch_err *err)
 {
 	char map[64];
 	unsigned long uid = host_root ? VOUCH_SANDBOX_HOST_UID : (unsigned long)geteuid();
@@ -1658,10 +1660,10 @@ set_maps(pid_t pid, int host_root, vouch_err *err)
 
 	if (!host_root && write_map(pid, "setgroups", "deny") != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: cannot write setgroups");
-	snprintf(map, sizeof(map), "%u %lu 1\n", VOUCH_SANDBOX_UID, uid);
+	snprintf(map, sizeof(map), "%u %lu 1\n", inside, uid);
 	if (write_map(pid, "uid_map", map) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: cannot write uid_map");
-	snprintf(map, sizeof(map), "%u %lu 1\n", VOUCH_SANDBOX_UID, gid);
+	snprintf(map, sizeof(map), "%u %lu 1\n", inside, gid);
 	if (write_map(pid, "gid_map", map) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: cannot write gid_map");
 	return VOUCH_OK;
@@ -1695,7 +1697,7 @@ static int
 build_env(struct sb *sb, vouch_err *err)
 {
 	const vouch_sandbox_opts *o = sb->o;
-	size_t n = 0, cap = o->n_env + 10;
+	size_t n = 0, cap = o->n_env + 10 + VOUCH_VARY_MAX_ENV;
 	char buf[128];
 	int has_path = 0;
 
@@ -1730,7 +1732,7 @@ build_env(struct sb *sb, vouch_err *err)
 		memcpy(sb->envp[n] + 4, o->workdir, wl + 1);
 		n++;
 	}
-	return VOUCH_OK;
+	return vouch_vary_env(o->vary, sb->envp, &n, cap, err);
 nomem:
 	return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 }
@@ -2088,7 +2090,7 @@ start_init(struct sb *sb, sb_cgroup *cg, struct sb_watch *w, int sv[2], int lp[2
 	close(sv[1]);
 	close(lp[1]);
 	sv[1] = lp[1] = -1;
-	if (set_maps(w->pid, sb->host_root, err) != VOUCH_OK)
+	if (set_maps(w->pid, sb->host_root, vouch_vary_uid(sb->o->vary), err) != VOUCH_OK)
 		return VOUCH_EIO;
 	/* If init is gone (its setup failed), watch() reports why. */
 	memset(&m, 0, sizeof(m));

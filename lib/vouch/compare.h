@@ -106,6 +106,11 @@ size_t vouch_compare_report_difference_count(const vouch_compare_report *r);
 const char *vouch_compare_report_difference_path(const vouch_compare_report *r, size_t i);
 const char *vouch_compare_report_difference_kind(const vouch_compare_report *r, size_t i);
 unsigned vouch_compare_report_difference_hints(const vouch_compare_report *r, size_t i);
+/* The one-line summary of difference i, and the names of the fields,
+ * sections or members it is made of ("[elf header]", ".debug_str"...). */
+const char *vouch_compare_report_difference_summary(const vouch_compare_report *r, size_t i);
+size_t vouch_compare_report_item_count(const vouch_compare_report *r, size_t i);
+const char *vouch_compare_report_item_name(const vouch_compare_report *r, size_t i, size_t k);
 /* Non-zero when difference i was excused by normalization. */
 int vouch_compare_report_difference_excused(const vouch_compare_report *r, size_t i);
 

@@ -45,6 +45,10 @@ int vouch_write_file_atomic(const char *path, const void *data, size_t n,
 int vouch_write_file_excl(const char *path, const void *data, size_t n,
                           mode_t mode, vouch_err *err);
 
+/* Create directory path (0755), or accept it when it exists and is empty;
+ * VOUCH_EEXIST when it holds anything. */
+int vouch_mkdir_empty(const char *path, vouch_err *err);
+
 /* fsync the directory that contains path (or path itself if dir is 1). */
 int vouch_fsync_dir(const char *path, int is_dir, vouch_err *err);
 

@@ -52,6 +52,7 @@ typedef struct vouch_rebuild_opts {
 	int verify_cache;          /* recompute a cached rootfs's tree digest */
 	vouch_sandbox_progress_fn progress;
 	void *progress_arg;
+	const struct vouch_vary *vary; /* build under these variations; NULL = none */
 } vouch_rebuild_opts;
 
 typedef struct vouch_rebuild_result {
@@ -62,6 +63,7 @@ typedef struct vouch_rebuild_result {
 	char enforcement[32];      /* how memory/process limits were enforced */
 	char tail[VOUCH_SANDBOX_TAIL_MAX]; /* end of the build log */
 	double elapsed;            /* seconds in the sandbox */
+	char rootfs[4096];         /* the environment's root directory, "" = host */
 } vouch_rebuild_result;
 
 int vouch_rebuild_run(const vouch_recipe *r, const vouch_rebuild_opts *o,

@@ -121,6 +121,8 @@ typedef int (*vouch_sandbox_prepare_fn)(void *arg, const char *workdir,
 typedef void (*vouch_sandbox_progress_fn)(void *arg, size_t step, size_t n_steps,
                                           double elapsed);
 
+struct vouch_vary;
+
 typedef struct vouch_sandbox_opts {
 	const char *rootfs;            /* directory shown as /; NULL = host mode */
 	const char *workdir;           /* absolute, below /build/ */
@@ -138,6 +140,7 @@ typedef struct vouch_sandbox_opts {
 	uint8_t expected[32];
 	vouch_sandbox_progress_fn progress; /* may be NULL */
 	void *progress_arg;
+	const struct vouch_vary *vary; /* variations (vouch/vary.h); NULL = none */
 } vouch_sandbox_opts;
 
 typedef struct vouch_sandbox_result {

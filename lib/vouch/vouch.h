@@ -45,6 +45,8 @@
 #include "recipe.h"
 #include "sandbox.h"
 #include "rebuild.h"
+#include "vary.h"
+#include "varyrun.h"
 #include "evbundle.h"
 #include "policy.h"
 #include "verify.h"
