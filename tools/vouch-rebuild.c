@@ -84,8 +84,10 @@ run_vary(const vouch_recipe *r, const vouch_rebuild_opts *ro, const char *list, 
 
 	memset(&vo, 0, sizeof(vo));
 	vo.rebuild = *ro;
-	if ((rc = vouch_vary_parse(list != NULL ? list : "all", &vo.set, err)) != VOUCH_OK)
+	if ((rc = vouch_vary_parse(list != NULL ? list : "all", &vo.set, err)) != VOUCH_OK) {
+		cli_warn_err(err);
 		return rc;
+	}
 	if (ro->progress != NULL) {
 		vo.progress = vary_progress;
 		vo.rebuild.progress = NULL;

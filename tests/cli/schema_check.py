@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 PREDICATES = {
     "https://slsa.dev/provenance/v1": "vouch-provenance-v1.schema.json",
     "https://slsa.dev/verification_summary/v1": "vouch-vsa-v1.schema.json",
+    "https://vouch.dev/attestation/vary/v1": "vouch-vary-v1.schema.json",
 }
 
 
