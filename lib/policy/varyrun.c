@@ -103,7 +103,7 @@ build(struct vr *vr, unsigned set, const char *name, struct vbuild **out, vouch_
 	vouch_err e;
 	char dir[PATH_MAX], log[PATH_MAX], from[PATH_MAX];
 	double t0;
-	int rc;
+	int rc, control = vr->n == 0;
 
 	if (vr->n == VOUCH_VARYRUN_MAX_BUILDS)
 		return vouch_err_set(err, VOUCH_ELIMIT, "more than %d builds",
@@ -132,24 +132,24 @@ build(struct vr *vr, unsigned set, const char *name, struct vbuild **out, vouch_
 	vr->res->build_seconds += now_s() - t0;
 	vr->n++;
 	vr->res->builds = vr->n;
-	if (set == 0 && rc == VOUCH_OK)
+	if (control && rc == VOUCH_OK)
 		snprintf(vr->rootfs, sizeof(vr->rootfs), "%s", rr.rootfs);
 	/* the log is not an output: it names paths and times */
 	if (rename(from, log) != 0 && errno != ENOENT && rc == VOUCH_OK)
 		rc = vouch_err_sys(&e, VOUCH_EIO, "cannot move '%s'", from);
-	if (rc == VOUCH_ENEGATIVE && set != 0) {
+	if (rc == VOUCH_ENEGATIVE && !control) {
 		b->failed = b->differs = 1;
 		if ((b->fail_msg = strdup(vouch_err_msg(&e))) == NULL)
 			rc = vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 		else
 			rc = VOUCH_OK;
 	} else if (rc != VOUCH_OK) {
-		if (set == 0)
+		if (control)
 			memcpy(vr->res->tail, rr.tail, sizeof(vr->res->tail));
-		vouch_err_set(err, rc, "%s%s", set == 0 ? "" : "varied build: ", vouch_err_msg(&e));
+		vouch_err_set(err, rc, "%s%s", control ? "" : "varied build: ", vouch_err_msg(&e));
 	} else if ((b->outputs = subjects_of(rr.statement, rr.statement_len, err)) == NULL) {
 		rc = VOUCH_EINTERNAL;
-	} else if (set != 0) {
+	} else if (!control) {
 		vouch_compare_report *rep = NULL;
 
 		if ((rc = compare_with_control(vr, name, &rep, err)) == VOUCH_OK)
@@ -437,12 +437,16 @@ make_summary(const struct vr *vr, unsigned culprit, const struct vbuild *cb,
 	char l[64];
 	int rc;
 
-	if (culprit == 0) {
+	if (culprit == 0 && vr->res->nondeterministic) {
+		if ((rc = vouch_buf_appendf(s, err, "not reproducible even without variations: "
+		    "building twice as the recipe says changes ")) != VOUCH_OK)
+			return rc;
+	} else if (culprit == 0) {
 		return vouch_buf_appendf(s, err, "reproducible: the outputs are identical under %s "
 		    "(%zu builds)", vouch_vary_list(vr->res->tried, l, sizeof(l)) != NULL &&
 		    vr->res->tried == VOUCH_VARY_ALL ? "every variation" : l, vr->n);
 	}
-	if ((rc = vouch_buf_appendf(s, err, "varying ")) != VOUCH_OK)
+	if (culprit != 0 && (rc = vouch_buf_appendf(s, err, "varying ")) != VOUCH_OK)
 		return rc;
 	for (unsigned i = 0; i < VOUCH_VARY_COUNT; i++)
 		if (culprit & (1u << i))
@@ -459,7 +463,7 @@ make_summary(const struct vr *vr, unsigned culprit, const struct vbuild *cb,
 		return rc;
 	if (cb != NULL && cb->failed)
 		return vouch_buf_appendf(s, err, " makes the build fail (%s)", cb->fail_msg);
-	if ((rc = vouch_buf_appendf(s, err, " changes ")) != VOUCH_OK)
+	if (culprit != 0 && (rc = vouch_buf_appendf(s, err, " changes ")) != VOUCH_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		if (vouch_compare_report_difference_excused(rep, i))
@@ -514,8 +518,9 @@ make_statement(struct vr *vr, unsigned culprit, const vouch_compare_report *rep,
 	    (s = vouch_json_add_object(s, "version", err)) == NULL ||
 	    vouch_json_add_string(s, "vouch", PACKAGE_VERSION, err) == NULL ||
 	    vouch_json_add_string(pred, "timeVerified", ts, err) == NULL ||
-	    vouch_json_add_string(pred, "result", culprit ? "UNREPRODUCIBLE" : "REPRODUCIBLE",
-	        err) == NULL ||
+	    vouch_json_add_string(pred, "result", culprit || vr->res->nondeterministic ?
+	        "UNREPRODUCIBLE" : "REPRODUCIBLE", err) == NULL ||
+	    cJSON_AddBoolToObject(pred, "deterministic", !vr->res->nondeterministic) == NULL ||
 	    vouch_json_add_string(pred, "summary", summary, err) == NULL) {
 		rc = VOUCH_ENOMEM;
 		goto out;
@@ -554,7 +559,8 @@ out:
 static int
 conclude(struct vr *vr, unsigned culprit, vouch_err *err)
 {
-	struct vbuild *cb = culprit ? find_build(vr, culprit) : NULL;
+	struct vbuild *cb = culprit ? find_build(vr, culprit)
+	    : vr->res->nondeterministic ? &vr->b[2] : NULL;
 	vouch_compare_report *rep = NULL;
 	vouch_buf text, sum;
 	char path[PATH_MAX];
@@ -617,10 +623,16 @@ vouch_varyrun(const vouch_recipe *r, const vouch_varyrun_opts *o, vouch_varyrun_
 	    (rc = build(vr, 0, "control", &b, err)) != VOUCH_OK ||
 	    (rc = build(vr, res->tried, "varied", &b, err)) != VOUCH_OK)
 		goto out;
-	if (b->differs && (rc = bisect(vr, res->tried, &culprit, err)) != VOUCH_OK)
+	/* as reprotest does: before blaming a variation, build the control
+	 * again; a build that differs from itself has no culprit to find */
+	if (b->differs && (rc = build(vr, 0, "control-again", &b, err)) != VOUCH_OK)
+		goto out;
+	res->nondeterministic = vr->n == 3 && b->differs;
+	if (vr->n == 3 && !b->differs && (rc = bisect(vr, res->tried, &culprit, err)) != VOUCH_OK)
 		goto out;
 	res->culprit = culprit;
-	if ((rc = conclude(vr, culprit, err)) == VOUCH_OK && culprit != 0)
+	if ((rc = conclude(vr, culprit, err)) == VOUCH_OK &&
+	    (culprit != 0 || res->nondeterministic))
 		rc = vouch_err_set(err, VOUCH_ENEGATIVE, "%s", res->summary);
 out:
 	for (size_t i = 0; i < vr->n; i++) {

@@ -9,16 +9,21 @@
  * prefix's last variation, tests the variations kept so far alone, and
  * repeats on the rest of the prefix until the kept ones alone change the
  * output.  The result is a minimal set (removing any one variation of it
- * gives the control's output, for a deterministic build).  For one
- * culprit among n variations that is 2 + ceil(log2 n) + 1 builds at most.
- * A varied build that fails counts as a different output.
+ * gives the control's output, for a deterministic build).  Before it
+ * bisects, it builds the control again (as reprotest does): when that
+ * differs from the first, the build is not deterministic and no variation
+ * is blamed.  For one culprit among n variations that is
+ * 3 + ceil(log2 n) + 1 builds at most (8 for 12).  A varied build that
+ * fails counts as a different output.
  *
  * outdir (absent or empty) receives:
  *   control/  control.log    the control's outputs and build log
  *   varied/   varied.log     with every variation
+ *   control-again/ .log      the control built again, after a difference
  *   culprit/  culprit.log    with the minimal set, when it is not all of them
  *   report.txt               vouch-compare's report of control vs. the
- *                            minimal set's build (when they differ)
+ *                            minimal set's build (or the control built
+ *                            again, when that differs)
  * Bisection's other builds are removed once done.
  *
  * The result is an unsigned in-toto Statement v1 (VOUCH_PREDICATE_VARY,
@@ -62,6 +67,7 @@ typedef struct vouch_varyrun_result {
 	unsigned tried;                /* variations applied */
 	unsigned skipped;              /* asked for, impossible here */
 	unsigned culprit;              /* the minimal set; 0 when reproducible */
+	int nondeterministic;          /* the control built twice differs */
 	size_t builds;                 /* rebuilds run, the control included */
 	double build_seconds;          /* wall time inside the rebuilds */
 	double total_seconds;          /* wall time of vouch_varyrun() */

@@ -84,6 +84,24 @@ debian_env() {
 	[ -s "$DEBIAN_ENV" ]
 }
 
+# gnu_hello_orig: set ORIG to GNU hello 2.10 as Debian ships it (its orig
+# tarball, fetched once from Debian's archive) and ORIG_SHA to the digest
+# Debian's hello_2.10-3.dsc pins; kept in /var/cache/vouch-test as root
+# (with the Debian environment), else in $T.
+gnu_hello_orig() {
+	ORIG_SHA=31e066137a962676e89f69d1b65382de95a7ef7d914b8cb956f41ea72e0f516b
+	if [ "$(id -u)" -eq 0 ] && [ -z "${VOUCH_DEBIAN_ENV:-}" ]; then
+		ORIG=/var/cache/vouch-test/hello_2.10.orig.tar.gz
+	else
+		ORIG=$T/hello_2.10.orig.tar.gz
+	fi
+	if [ "$(sha256sum "$ORIG" 2>/dev/null | cut -c1-64)" != "$ORIG_SHA" ]; then
+		curl -sSf --max-time 120 -o "$ORIG.new.$$" \
+			http://deb.debian.org/debian/pool/main/h/hello/hello_2.10.orig.tar.gz &&
+			mv "$ORIG.new.$$" "$ORIG"
+	fi
+}
+
 finish() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]

@@ -102,17 +102,7 @@ expect_grep '"vouchTree256"' "$T/out" "the directory's tree digest is in the pro
 # in Debian's hello_2.10-3.dsc), configured and built with autotools in the
 # Debian environment, twice, then its own test suite run.  This is what
 # caught extraction-order mtimes making make rerun aclocal.
-ORIG_SHA=31e066137a962676e89f69d1b65382de95a7ef7d914b8cb956f41ea72e0f516b
-if [ "$(id -u)" -eq 0 ] && [ -z "${VOUCH_DEBIAN_ENV:-}" ]; then
-	ORIG=/var/cache/vouch-test/hello_2.10.orig.tar.gz
-else
-	ORIG=$T/hello_2.10.orig.tar.gz
-fi
-if [ "$(sha256sum "$ORIG" 2>/dev/null | cut -c1-64)" != "$ORIG_SHA" ]; then
-	curl -sSf --max-time 120 -o "$ORIG.new" \
-		http://deb.debian.org/debian/pool/main/h/hello/hello_2.10.orig.tar.gz &&
-		mv "$ORIG.new" "$ORIG"
-fi
+gnu_hello_orig
 cat >"$T/gnu-hello.json" <<EOF
 {"vouchRecipe": 1, "name": "hello", "version": "2.10",
  "source": {"path": "$ORIG", "digest": {"sha256": "$ORIG_SHA"}},
