@@ -84,6 +84,23 @@ debian_env() {
 	[ -s "$DEBIAN_ENV" ]
 }
 
+# debian_env_or_fail: ENV (the tarball), CACHE (its unpacked rootfs cache)
+# and DIGEST (its sha256), or the test fails here: never skipped.
+debian_env_or_fail() {
+	if ! debian_env; then
+		fail "needs root (debootstrap) or VOUCH_DEBIAN_ENV=<tarball made by make-debian-env.sh>, or the build failed"
+		finish
+		exit 1
+	fi
+	ENV=$DEBIAN_ENV
+	if [ -n "${VOUCH_DEBIAN_ENV:-}" ]; then
+		CACHE=${VOUCH_DEBIAN_CACHE:-$T/cache}
+	else
+		CACHE=/var/cache/vouch-test/cache
+	fi
+	DIGEST=$(sha256sum "$ENV" | cut -c1-64)
+}
+
 # gnu_hello_orig: set ORIG to GNU hello 2.10 as Debian ships it (its orig
 # tarball, fetched once from Debian's archive) and ORIG_SHA to the digest
 # Debian's hello_2.10-3.dsc pins; kept in /var/cache/vouch-test as root

@@ -12,19 +12,7 @@
 RB="$VOUCH_BIN/vouch-rebuild"
 HELLO="$VOUCH_SRCDIR/examples/hello"
 
-if debian_env; then
-	ENV=$DEBIAN_ENV
-	if [ -n "${VOUCH_DEBIAN_ENV:-}" ]; then
-		CACHE=${VOUCH_DEBIAN_CACHE:-$T/cache}
-	else
-		CACHE=/var/cache/vouch-test/cache
-	fi
-else
-	fail "needs root (debootstrap) or VOUCH_DEBIAN_ENV=<tarball made by make-debian-env.sh>, or the build failed"
-	finish
-	exit 1
-fi
-DIGEST=$(sha256sum "$ENV" | cut -c1-64)
+debian_env_or_fail
 echo "environment $ENV sha256 $DIGEST"
 
 tar -C "$HELLO" -cf "$T/hello-1.0.tar" hello.c Makefile

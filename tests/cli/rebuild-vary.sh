@@ -152,6 +152,22 @@ if [ -x "$VOUCH_BIN/vouch-attest" ] && [ -x "$VOUCH_BIN/vouch-keygen" ]; then
 		fail "signed vary statement: $(cat "$T/py")"
 	expect_status 0 "$VOUCH_BIN/vouch-verify" -p "$T/lab.pub" -a "$T/f-buildpath/control/result" \
 		"$T/env.json"
+	# and it is logged like any other: submitted, then found by the output's digest
+	expect_status 0 "$VOUCH_BIN/vouch-logd" -d "$T/log.d" -k "$T/lab.key" -o example.com/vary \
+		--init
+	V=$(cat "$T/out")
+	"$VOUCH_BIN/vouch-logd" -d "$T/log.d" -k "$T/lab.key" -o example.com/vary -l 127.0.0.1:0 \
+		--port-file "$T/port" 2>"$T/logd.err" &
+	LOGD=$!
+	i=0
+	while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	URL=http://127.0.0.1:$(cat "$T/port")
+	expect_status 0 "$VOUCH_BIN/vouch-log" -l "$URL" -K "$V" -t 10 submit "$T/env.json"
+	expect_status 0 "$VOUCH_BIN/vouch-log" -l "$URL" -K "$V" -t 10 lookup \
+		"$(sha256sum "$T/f-buildpath/control/result" | cut -c1-64)"
+	expect_lines 1 "$T/out" "the logged vary statement is found by the control's output"
+	kill "$LOGD" 2>/dev/null || true
+	wait "$LOGD" 2>/dev/null || true
 else
 	fail "vouch-keygen or vouch-attest not built"
 fi
