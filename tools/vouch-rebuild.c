@@ -103,7 +103,7 @@ run_vary(const vouch_recipe *r, const vouch_rebuild_opts *ro, const char *list, 
 	if (res.summary != NULL)
 		fprintf(stderr, "%s: %s\n", cli_progname(), res.summary);
 	if (res.builds > 0 && (ro->progress != NULL || res.culprit != 0))
-		fprintf(stderr, "%s: %zu builds, %.2f s building, %.2f s in all\n", cli_progname(),
+		fprintf(stderr, "%s: %zu builds, %.4f s building, %.4f s in all\n", cli_progname(),
 		    res.builds, res.build_seconds, res.total_seconds);
 	if (rc != VOUCH_OK && res.summary == NULL) {
 		cli_warn_err(err);

@@ -95,9 +95,9 @@ awk -v v="$v" -v w="$w" -v r="$r" 'BEGIN {
 	printf "   reprotest (all variations)  %8.1f\n", r / 1000
 	printf "   overhead of --vary beyond the two builds: %.1f ms (ratio vary/twice %.2f)\n", (v - w) / 1000, v / w
 	printf "   ratio reprotest / vouch --vary: %.1f\n", r / v }'
-awk '{b[NR] = $1; a[NR] = $2} END {n = asort(b); asort(a)
-	printf "   inside --vary: %.3f s in the two rebuilds, %.3f s in all (median)\n",
-	    b[int((n + 1) / 2)], a[int((n + 1) / 2)] }' "$T/split"
+echo "   inside --vary (median): $(cut -d' ' -f1 "$T/split" | median) s in the two rebuilds," \
+	"$(cut -d' ' -f2 "$T/split" | median) s in all, $(awk '{print ($2 - $1) * 1000}' "$T/split" |
+	median) ms outside the rebuilds (comparison, statement)"
 
 echo "2. builds to find one culprit among 12 variations (bound 2*log2(12)+2 = 9.17):"
 tar -C "$src/tests/cli/vary" -cf "$T/fix.tar" build.sh parts
