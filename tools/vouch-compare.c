@@ -11,14 +11,17 @@
 static const char usage_text[] =
 	"usage: vouch-compare [options] A B\n"
 	"Compare A (rebuilt) with B (shipped): files, directories or archives.\n"
-	"  --json              print the JSON report instead of the summary\n"
-	"  --html FILE         also write a self-contained HTML report to FILE (- stdout)\n"
+	"  --json              print the JSON report (every difference) instead of the summary\n"
+	"  -v, --verbose       the summary also lists excused differences and every\n"
+	"                      metadata-only one\n"
+	"  --html FILE         also write a self-contained HTML report to FILE (- stdout),\n"
+	"                      with objdump disassembly of changed functions if installed\n"
 	"  --statement         print an unsigned in-toto Statement (SLSA VSA) instead\n"
 	"  --provenance FILE   link the statement to this provenance (inputAttestations)\n"
 	"  --provenance-uri U  the URI recorded for --provenance (default file:NAME)\n"
 	"  --report FILE       also write the JSON report to FILE\n"
 	"  --normalize LIST    excuse: mtime,order,owner,mode,gzip-header,compression,\n"
-	"                      build-id, or all (default: strict, bit for bit)\n"
+	"                      build-id,debug-link, or all (default: strict, bit for bit)\n"
 	"  --max-depth N       nesting of directories and archives (default 16)\n"
 	"  --max-members N     archive members and entries in total (default 1000000)\n"
 	"  --max-size SIZE     decompressed bytes in total (default 16G)\n"
@@ -31,7 +34,7 @@ static const char usage_text[] =
 
 struct state {
 	struct vouch_compare_opts opts;
-	int json, statement, quiet;
+	int json, statement, quiet, verbose;
 	const char *html, *report, *provenance, *provenance_uri;
 	vouch_compare_report *r;
 	vouch_buf out, rep;
@@ -53,13 +56,14 @@ parse_args(struct state *s, int argc, char **argv)
 		{ "max-diff", required_argument, NULL, 'F' },
 		{ "max-text", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
 	};
 	uint64_t v;
 	vouch_err err;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': s->json = 1; break;
 		case 'H': s->html = optarg; break;
@@ -68,6 +72,7 @@ parse_args(struct state *s, int argc, char **argv)
 		case 'u': s->provenance_uri = optarg; break;
 		case 'r': s->report = optarg; break;
 		case 'q': s->quiet = 1; break;
+		case 'v': s->verbose = 1; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
 		case 'n':
@@ -103,6 +108,7 @@ parse_args(struct state *s, int argc, char **argv)
 		cli_usage_error("only one of --json, --statement and --html - can write stdout");
 	if (s->provenance && !s->statement)
 		cli_usage_error("--provenance needs --statement");
+	s->opts.disassemble = s->html != NULL;
 }
 
 static int
@@ -131,7 +137,8 @@ write_outputs(struct state *s, vouch_err *err)
 	else if (s->json)
 		rc = vouch_buf_append(&s->out, s->rep.data, s->rep.len, err);
 	else
-		rc = vouch_compare_report_text(s->r, &s->out, err);
+		rc = vouch_compare_report_text_ex(s->r, s->verbose ? VOUCH_CMP_TEXT_VERBOSE : 0, &s->out,
+		                                  err);
 	if (rc == VOUCH_OK && s->out.len > 0 && fwrite(s->out.data, 1, s->out.len, stdout) != s->out.len)
 		rc = vouch_err_sys(err, VOUCH_EIO, "writing standard output");
 	return rc;

@@ -20,11 +20,13 @@
 #include "vouch/json.h"
 
 static const char *const norm_names[] = { "mtime", "order", "owner", "mode",
-                                          "gzip-header", "compression", "build-id" };
+                                          "gzip-header", "compression", "build-id",
+                                          "debug-link" };
 static const char *const hint_names[VOUCH_HINT_COUNT] = {
 	"archive-metadata-only", "compression-header-only", "compression-encoding-only",
 	"embedded-timestamp", "embedded-build-path", "elf-build-id-only", "elf-debug-only",
-	"member-added", "member-removed", "content-changed"
+	"member-added", "member-removed", "content-changed", "same-symbols-reordered",
+	"checksums-of-excused-files"
 };
 
 void
@@ -649,6 +651,42 @@ out:
 	return rc;
 }
 
+/* Both trees hold one directory, under different names: pair beneath it
+ * and report the rename once.  0 done, 1 not the case, -1 error. */
+static int
+cmp_renamed_root(struct cmp_ctx *c, const char *da, const char *db, const char *na,
+                 const char *nb, unsigned depth)
+{
+	char *fa = cmp_strdupf("%s/%s", da, na), *fb = cmp_strdupf("%s/%s", db, nb);
+	char *pa = cmp_printable(na, strlen(na)), *pb = cmp_printable(nb, strlen(nb));
+	struct stat sa, sb;
+	struct cmp_diff *d;
+	int rc = -1;
+
+	if (fa == NULL || fb == NULL || pa == NULL || pb == NULL)
+		goto out;
+	rc = 1;
+	if (lstat(fa, &sa) != 0 || lstat(fb, &sb) != 0 || !S_ISDIR(sa.st_mode) ||
+	    !S_ISDIR(sb.st_mode))
+		goto out;
+	rc = -1;
+	d = cmp_add_diff(c, ".", CMP_RENAME);
+	if (d == NULL)
+		goto out;
+	d->hints = VOUCH_HINT_CONTENT;
+	d->summary = cmp_strdupf("top directory renamed: %s -> %s; entries paired beneath it", pa,
+	                         pb);
+	if (cmp_add_item(d, "top directory", pa, pb, NULL, 0) != VOUCH_OK)
+		goto out;
+	rc = cmp_dirs(c, pb, fa, fb, depth + 1);
+out:
+	free(fa);
+	free(fb);
+	free(pa);
+	free(pb);
+	return rc;
+}
+
 static int
 cmp_dirs(struct cmp_ctx *c, const char *path, const char *da, const char *db, unsigned depth)
 {
@@ -668,6 +706,15 @@ cmp_dirs(struct cmp_ctx *c, const char *path, const char *da, const char *db, un
 		dirlist_free(&la);
 		cmp_note(c, "'%s': cannot read directory", path);
 		return 0;
+	}
+	if (depth == 1 && la.n == 1 && lb.n == 1 && strcmp(la.names[0], lb.names[0]) != 0) {
+		rc = cmp_renamed_root(c, da, db, la.names[0], lb.names[0], depth);
+		if (rc <= 0) {
+			i = j = 1; /* handled (or failed) */
+			rc = rc < 0 ? -1 : 0;
+		} else {
+			rc = 0;
+		}
 	}
 	while (rc == 0 && (i < la.n || j < lb.n)) {
 		int k = i >= la.n ? 1 : j >= lb.n ? -1 : strcmp(la.names[i], lb.names[j]);
@@ -694,6 +741,7 @@ settle_verdict(struct cmp_ctx *c)
 		cmp_note(c, "member limit %llu reached", (unsigned long long)c->o->max_members);
 	if (c->size_limited)
 		cmp_note(c, "decompressed size limit %llu reached", (unsigned long long)c->o->max_size);
+	cmp_settle_manifests(c);
 	for (size_t i = 0; i < r->ndiffs; i++) {
 		if (r->diffs[i].excused)
 			r->rules_needed |= r->diffs[i].excused;
@@ -809,6 +857,10 @@ vouch_compare(const char *a, const char *b, const struct vouch_compare_opts *o,
 		return rc;
 	}
 	settle_verdict(&c);
+	if (cmp_classify_all(r) != 0) {
+		vouch_compare_report_free(r);
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	}
 	*out = r;
 	return VOUCH_OK;
 }
@@ -826,6 +878,19 @@ diff_free(struct cmp_diff *d)
 		free(d->items[i].note);
 	}
 	free(d->items);
+	free(d->cls);
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		free(d->funcs[i].name);
+		free(d->funcs[i].section);
+		free(d->funcs[i].diff);
+	}
+	free(d->funcs);
+	for (size_t i = 0; i < d->nmlines; i++) {
+		free(d->mlines[i].path);
+		free(d->mlines[i].da);
+		free(d->mlines[i].db);
+	}
+	free(d->mlines);
 }
 
 void

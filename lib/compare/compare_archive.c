@@ -18,6 +18,7 @@
 
 struct entry {
 	char *name;           /* printable, normalized */
+	const char *key;      /* what pairs it: name, or below a renamed top directory */
 	size_t index;         /* position in the archive */
 	unsigned type;        /* AE_IF* */
 	unsigned perm;
@@ -325,7 +326,7 @@ static int
 by_name(const void *x, const void *y)
 {
 	const struct entry *a = *(const struct entry *const *)x, *b = *(const struct entry *const *)y;
-	int k = strcmp(a->name, b->name);
+	int k = strcmp(a->key, b->key);
 
 	return k ? k : (a->index < b->index ? -1 : a->index > b->index);
 }
@@ -481,6 +482,70 @@ one_sided_member(struct cmp_ctx *c, const char *path, const struct entry *e, int
 	return rc;
 }
 
+/* Length of the one top directory every member lies in (0 when there is
+ * not exactly one). */
+static size_t
+single_root(const struct listing *l)
+{
+	size_t n;
+
+	if (l->n == 0 || l->raw)
+		return 0;
+	n = strcspn(l->e[0].name, "/");
+	if (n == 0 || (n == 1 && l->e[0].name[0] == '.'))
+		return 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const char *p = l->e[i].name;
+
+		if (strncmp(p, l->e[0].name, n) != 0 || (p[n] != '\0' && p[n] != '/'))
+			return 0;
+	}
+	return n;
+}
+
+static void
+set_keys(struct listing *l, size_t strip)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const char *p = l->e[i].name + strip;
+
+		l->e[i].key = strip == 0 ? l->e[i].name : p[0] == '\0' ? "." : p + 1;
+	}
+}
+
+/* Both sides have one top directory under different names (openssl-3.0.20/
+ * and openssl-3.0.22/): pair beneath it and report the rename once. */
+static int
+pair_roots(struct cmp_ctx *c, const char *path, struct listing *la, struct listing *lb)
+{
+	size_t ra = single_root(la), rb = single_root(lb);
+	struct cmp_diff *d;
+	char *na, *nb;
+	int rc = 0;
+
+	if (ra == 0 || rb == 0 || (ra == rb && strncmp(la->e[0].name, lb->e[0].name, ra) == 0)) {
+		set_keys(la, 0);
+		set_keys(lb, 0);
+		return 0;
+	}
+	set_keys(la, ra);
+	set_keys(lb, rb);
+	na = strndup(la->e[0].name, ra);
+	nb = strndup(lb->e[0].name, rb);
+	d = na && nb ? cmp_add_diff(c, path[0] ? path : ".", CMP_RENAME) : NULL;
+	if (d == NULL) {
+		rc = -1;
+	} else {
+		d->summary = cmp_strdupf("top directory renamed: %s -> %s; members paired beneath it",
+		                         na, nb);
+		d->hints = VOUCH_HINT_CONTENT;
+		rc = cmp_add_item(d, "top directory", na, nb, NULL, 0) == VOUCH_OK ? 0 : -1;
+	}
+	free(na);
+	free(nb);
+	return rc;
+}
+
 /* Pair by name; report one-sided members and metadata differences. */
 static int
 pair_members(struct cmp_ctx *c, const char *path, struct listing *la, struct listing *lb)
@@ -495,7 +560,7 @@ pair_members(struct cmp_ctx *c, const char *path, struct listing *la, struct lis
 		return -1;
 	}
 	while (rc == 0 && (i < la->n || j < lb->n)) {
-		int k = i >= la->n ? 1 : j >= lb->n ? -1 : strcmp(va[i]->name, vb[j]->name);
+		int k = i >= la->n ? 1 : j >= lb->n ? -1 : strcmp(va[i]->key, vb[j]->key);
 
 		if (k == 0) {
 			va[i]->paired = vb[j]->paired = 1;
@@ -761,6 +826,8 @@ cmp_archives(struct cmp_ctx *c, const char *path, const char *fa, const char *fb
 		return rc < 0 ? -1 : 0; /* not both archives: compared as bytes */
 	}
 	rc = cmp_comp_headers(c, path, fa, fb) < 0 ? -1 : 0;
+	if (rc == 0)
+		rc = pair_roots(c, path, &la, &lb);
 	if (rc == 0)
 		rc = pair_members(c, path, &la, &lb);
 	if (rc == 0 && !la.raw)

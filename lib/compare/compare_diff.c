@@ -517,61 +517,106 @@ mark_changes(const struct lines *la, const struct lines *lb, uint8_t *del, uint8
 	return 0;
 }
 
-int
-cmp_text(struct cmp_ctx *c, struct cmp_diff *d, const char *fa, const char *fb)
+struct udiff {
+	char *text;           /* printable */
+	size_t removed, added;
+	int approx, truncated;
+	unsigned hints;
+};
+
+/* The unified diff of two buffers, at most max bytes of it. */
+static int
+udiff_bufs(const vouch_buf *ba, const vouch_buf *bb, size_t max, struct udiff *u)
 {
-	vouch_buf ba, bb, out;
+	vouch_buf out;
 	struct lines la = { NULL, 0 }, lb = { NULL, 0 };
 	struct hunkgen g;
 	uint8_t *del = NULL, *ins = NULL;
-	int rc = -1, approx = 0;
+	int rc = -1;
 
-	vouch_buf_init(&ba, c->o->max_text + 1);
-	vouch_buf_init(&bb, c->o->max_text + 1);
-	vouch_buf_init(&out, c->o->max_diff + 4096);
-	if (vouch_read_file(fa, c->o->max_text, &ba, NULL) != VOUCH_OK ||
-	    vouch_read_file(fb, c->o->max_text, &bb, NULL) != VOUCH_OK ||
-	    split_lines(&ba, &la) != 0 || split_lines(&bb, &lb) != 0)
+	memset(u, 0, sizeof(*u));
+	vouch_buf_init(&out, max + 4096);
+	if (split_lines(ba, &la) != 0 || split_lines(bb, &lb) != 0)
 		goto out;
 	del = calloc(la.n + 1, 1);
 	ins = calloc(lb.n + 1, 1);
 	if (del == NULL || ins == NULL)
 		goto out;
-	approx = mark_changes(&la, &lb, del, ins);
+	u->approx = mark_changes(&la, &lb, del, ins);
 	memset(&g, 0, sizeof(g));
 	g.a = &la;
 	g.b = &lb;
 	g.del = del;
 	g.ins = ins;
 	g.out = &out;
-	g.max = c->o->max_diff;
+	g.max = max;
 	vouch_buf_init(&g.ra, 1 << 20);
 	vouch_buf_init(&g.rb, 1 << 20);
 	emit_hunks(&g);
 	vouch_buf_free(&g.ra);
 	vouch_buf_free(&g.rb);
-	d->truncated = g.truncated;
-	d->hints |= g.hints ? g.hints : VOUCH_HINT_CONTENT;
-	d->diff = cmp_printable_text((const char *)out.data, out.len);
-	{
-		size_t nd = 0, ni = 0;
-
-		for (size_t i = 0; i < la.n; i++)
-			nd += del[i];
-		for (size_t i = 0; i < lb.n; i++)
-			ni += ins[i];
-		d->summary = cmp_strdupf("text differs: %zu line(s) removed, %zu added%s%s", nd, ni,
-		                         approx ? " (approximate)" : "",
-		                         g.truncated ? ", diff truncated" : "");
-	}
-	rc = 0;
+	u->truncated = g.truncated;
+	u->hints = g.hints;
+	u->text = cmp_printable_text((const char *)out.data, out.len);
+	for (size_t i = 0; i < la.n; i++)
+		u->removed += del[i];
+	for (size_t i = 0; i < lb.n; i++)
+		u->added += ins[i];
+	rc = u->text ? 0 : -1;
 out:
 	free(del);
 	free(ins);
 	free(la.v);
 	free(lb.v);
+	vouch_buf_free(&out);
+	return rc;
+}
+
+int
+cmp_udiff(const char *a, size_t na, const char *b, size_t nb, size_t max, char **out)
+{
+	vouch_buf ba, bb;
+	struct udiff u;
+	int rc;
+
+	vouch_buf_init(&ba, na + 1);
+	vouch_buf_init(&bb, nb + 1);
+	*out = NULL;
+	rc = vouch_buf_append(&ba, a, na, NULL) == VOUCH_OK &&
+	     vouch_buf_append(&bb, b, nb, NULL) == VOUCH_OK ? udiff_bufs(&ba, &bb, max, &u) : -1;
+	if (rc == 0)
+		*out = u.text;
 	vouch_buf_free(&ba);
 	vouch_buf_free(&bb);
-	vouch_buf_free(&out);
+	return rc;
+}
+
+int
+cmp_text(struct cmp_ctx *c, struct cmp_diff *d, const char *fa, const char *fb)
+{
+	vouch_buf ba, bb;
+	struct udiff u;
+	int rc = -1;
+
+	vouch_buf_init(&ba, c->o->max_text + 1);
+	vouch_buf_init(&bb, c->o->max_text + 1);
+	if (vouch_read_file(fa, c->o->max_text, &ba, NULL) != VOUCH_OK ||
+	    vouch_read_file(fb, c->o->max_text, &bb, NULL) != VOUCH_OK ||
+	    udiff_bufs(&ba, &bb, c->o->max_diff, &u) != 0)
+		goto out;
+	d->truncated = u.truncated;
+	d->hints |= u.hints ? u.hints : VOUCH_HINT_CONTENT;
+	d->diff = u.text;
+	d->summary = cmp_strdupf("text differs: %zu line(s) removed, %zu added%s%s", u.removed,
+	                         u.added, u.approx ? " (approximate)" : "",
+	                         u.truncated ? ", diff truncated" : "");
+	if (cmp_is_manifest_name(d->path))
+		rc = cmp_manifest_lines(d, (const char *)ba.data, ba.len, (const char *)bb.data,
+		                        bb.len);
+	else
+		rc = 0;
+out:
+	vouch_buf_free(&ba);
+	vouch_buf_free(&bb);
 	return rc;
 }

@@ -6,21 +6,131 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "compare_int.h"
+#include "vouch/codec.h"
 #include "vouch/elf.h"
 #include "vouch/file.h"
 
 #define ELF_MAX_BYTES ((size_t)1 << 30)
 
 struct elf_state {
-	int other, build_id, debug, size_changed;
+	int other, build_id, debug, size_changed, debug_link;
 	const char *first;            /* first differing non-build-id section */
 	int first_exec;               /* it holds code */
 	unsigned win;                 /* timestamp / build path hints, any section */
 	const uint8_t *pa, *pb;       /* its bytes */
 	size_t na, nb;
 	uint64_t first_off;
+	int big;                      /* byte order of A */
+	const uint8_t *ida, *idb;     /* build IDs (NULL when absent) */
+	size_t nida, nidb;
+	const vouch_elf *ea, *eb;
+	int reordered;                /* a symbol table holds the same symbols reordered */
 };
+
+static uint32_t
+rd32(const uint8_t *p, int big)
+{
+	return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+	           : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* The build ID note differs only in its descriptor: same size, same note
+ * header and name, every byte after the descriptor equal. */
+static int
+build_id_only(const struct elf_state *st, const uint8_t *pa, size_t na, const uint8_t *pb,
+              size_t nb)
+{
+	uint32_t namesz, descsz;
+	size_t desc_end;
+
+	if (na != nb || na < 16 || memcmp(pa, pb, 12) != 0)
+		return 0;
+	namesz = rd32(pa, st->big);
+	descsz = rd32(pa + 4, st->big);
+	if (namesz != 4 || rd32(pa + 8, st->big) != 3 || memcmp(pa + 12, pb + 12, 4) != 0 ||
+	    memcmp(pa + 12, "GNU", 4) != 0 || descsz > na - 16)
+		return 0;
+	desc_end = 16 + (((size_t)descsz + 3) & ~(size_t)3);
+	return desc_end <= na && memcmp(pa + desc_end, pb + desc_end, na - desc_end) == 0;
+}
+
+/* Does the debug link name n[0..len) equal m[0..mlen) once each side's
+ * build ID (as lowercase hex, whole or without its first byte, as in
+ * .build-id/xx/rest.debug) is replaced by a placeholder? */
+static size_t
+id_span(const char *name, size_t len, const uint8_t *id, size_t nid, size_t *at)
+{
+	char hex[2 * 64 + 1];
+
+	if (id == NULL || nid < 2 || nid > 64)
+		return 0;
+	vouch_hex_encode(id, nid, hex);
+	for (int skip = 0; skip <= 2; skip += 2) {
+		size_t h = 2 * nid - (size_t)skip;
+
+		for (size_t i = 0; i + h <= len; i++) {
+			if (memcmp(name + i, hex + skip, h) == 0) {
+				*at = i;
+				return h;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+same_name_modulo_id(const struct elf_state *st, const char *a, size_t la, const char *b,
+                    size_t lb)
+{
+	size_t ata = 0, atb = 0, ha, hb;
+
+	if (la == lb && memcmp(a, b, la) == 0)
+		return 1;
+	ha = id_span(a, la, st->ida, st->nida, &ata);
+	hb = id_span(b, lb, st->idb, st->nidb, &atb);
+	return ha != 0 && ha == hb && ata == atb && la == lb && memcmp(a, b, ata) == 0 &&
+	       memcmp(a + ata + ha, b + atb + hb, la - ata - ha) == 0;
+}
+
+/* .gnu_debuglink is "name\0", padding to 4, CRC-32 of the debug file.  The
+ * difference is explained by a new debug file when the layout is intact
+ * and the names are equal, or equal but for the build ID they spell. */
+static int
+debuglink_only(const struct elf_state *st, const uint8_t *pa, size_t na, const uint8_t *pb,
+               size_t nb)
+{
+	const uint8_t *za = memchr(pa, 0, na), *zb = memchr(pb, 0, nb);
+	size_t la, lb;
+
+	if (za == NULL || zb == NULL)
+		return 0;
+	la = (size_t)(za - pa);
+	lb = (size_t)(zb - pb);
+	if (((la + 4) & ~(size_t)3) + 4 != na || ((lb + 4) & ~(size_t)3) + 4 != nb)
+		return 0;
+	for (size_t i = la; i < na - 4; i++)
+		if (pa[i] != 0)
+			return 0;
+	for (size_t i = lb; i < nb - 4; i++)
+		if (pb[i] != 0)
+			return 0;
+	return same_name_modulo_id(st, (const char *)pa, la, (const char *)pb, lb);
+}
+
+/* The rule that excuses this section's difference, 0 when none does. */
+static unsigned
+section_rule(const struct elf_state *st, const char *name, const uint8_t *pa, size_t na,
+             const uint8_t *pb, size_t nb)
+{
+	if (strcmp(name, ".note.gnu.build-id") == 0)
+		return build_id_only(st, pa, na, pb, nb) ? VOUCH_NORM_BUILD_ID : 0;
+	if (strcmp(name, ".gnu_debuglink") == 0)
+		return debuglink_only(st, pa, na, pb, nb) ? VOUCH_NORM_DEBUG_LINK : 0;
+	return 0;
+}
 
 static void
 first_diff(const uint8_t *a, size_t na, const uint8_t *b, size_t nb, uint64_t *off,
@@ -46,6 +156,10 @@ note_section(struct elf_state *st, const char *name, const uint8_t *pa, size_t n
 		st->build_id = 1;
 		return;
 	}
+	if (strcmp(name, ".gnu_debuglink") == 0 && debuglink_only(st, pa, na, pb, nb)) {
+		st->debug_link = 1;
+		return;
+	}
 	if (name[0] != '[' && vouch_elf_is_debug_section(name))
 		st->debug = 1;
 	else
@@ -66,7 +180,7 @@ static int
 cmp_region(struct cmp_diff *d, struct elf_state *st, const char *name, const uint8_t *pa,
            size_t na, const uint8_t *pb, size_t nb, int exec)
 {
-	char sa[48], sb[48], note[96];
+	char sa[48], sb[48], note[160];
 	uint64_t off, count;
 
 	if (na == nb && memcmp(pa, pb, na) == 0)
@@ -74,8 +188,15 @@ cmp_region(struct cmp_diff *d, struct elf_state *st, const char *name, const uin
 	first_diff(pa, na, pb, nb, &off, &count);
 	snprintf(sa, sizeof(sa), "size %zu", na);
 	snprintf(sb, sizeof(sb), "size %zu", nb);
-	snprintf(note, sizeof(note), "first difference at +0x%" PRIx64 ", %" PRIu64
-	         " differing bytes%s", off, count, na != nb ? ", sizes differ" : "");
+	{
+		int sym = st->ea != NULL && (strcmp(name, ".dynsym") == 0 || strcmp(name, ".symtab") == 0)
+		          && cmp_symbols_reordered(st->ea, st->eb, name);
+
+		st->reordered |= sym;
+		snprintf(note, sizeof(note), "first difference at +0x%" PRIx64 ", %" PRIu64
+		         " differing bytes%s%s", off, count, na != nb ? ", sizes differ" : "",
+		         sym ? "; same symbols, reordered" : "");
+	}
 	if (na != nb)
 		st->size_changed = 1;
 	{
@@ -89,8 +210,7 @@ cmp_region(struct cmp_diff *d, struct elf_state *st, const char *name, const uin
 		st->win |= h & (VOUCH_HINT_TIMESTAMP | VOUCH_HINT_BUILD_PATH);
 	}
 	note_section(st, name, pa, na, pb, nb, off, exec);
-	return cmp_add_item(d, name, sa, sb, note,
-	                    strcmp(name, ".note.gnu.build-id") == 0 ? VOUCH_NORM_BUILD_ID : 0);
+	return cmp_add_item(d, name, sa, sb, note, section_rule(st, name, pa, na, pb, nb));
 }
 
 /* Occurrence-aware lookup: the nth section called name. */
@@ -182,7 +302,7 @@ classify(struct cmp_ctx *c, struct cmp_diff *d, const struct elf_state *st)
 	unsigned need = 0;
 	int all = 1;
 
-	if (!st->other && !st->debug && st->build_id)
+	if (!st->other && !st->debug && (st->build_id || st->debug_link))
 		d->hints = VOUCH_HINT_ELF_BUILD_ID;
 	else if (!st->other && st->debug)
 		d->hints = VOUCH_HINT_ELF_DEBUG | st->win;
@@ -190,6 +310,8 @@ classify(struct cmp_ctx *c, struct cmp_diff *d, const struct elf_state *st)
 		d->hints = window(st);
 	else
 		d->hints = VOUCH_HINT_CONTENT;
+	if (st->reordered)
+		d->hints |= VOUCH_HINT_SYMBOLS_REORDERED;
 	for (size_t i = 0; i < d->nitems; i++) {
 		need |= d->items[i].rule;
 		all &= d->items[i].rule != 0;
@@ -255,6 +377,15 @@ cmp_elf(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
 	}
 	d->a = *sa;
 	d->b = *sb;
+	d->has_md5 = EVP_Digest(ba.data, ba.len, d->md5a, NULL, EVP_md5(), NULL) == 1 &&
+	             EVP_Digest(bb.data, bb.len, d->md5b, NULL, EVP_md5(), NULL) == 1;
+	st.big = ba.data[5] == 2;
+	st.ea = ea;
+	st.eb = eb;
+	if (vouch_elf_build_id(ea, &st.ida, &st.nida, NULL) != VOUCH_OK)
+		st.ida = NULL;
+	if (vouch_elf_build_id(eb, &st.idb, &st.nidb, NULL) != VOUCH_OK)
+		st.idb = NULL;
 	if (vouch_elf_header_size(ea) == vouch_elf_header_size(eb))
 		cmp_region(d, &st, "[elf header]", ba.data, vouch_elf_header_size(ea), bb.data,
 		           vouch_elf_header_size(eb), 0);
@@ -275,6 +406,10 @@ cmp_elf(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
 	}
 	classify(c, d, &st);
 	summarize(d, &st);
+	if (cmp_elf_functions(c, d, ea, ba.data, ba.len, eb, bb.data, bb.len, fa, fb) != 0) {
+		rc = -1;
+		goto out;
+	}
 	rc = 1;
 out:
 	vouch_elf_free(ea);

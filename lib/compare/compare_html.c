@@ -6,14 +6,12 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "compare_int.h"
 
-static const char *const kinds[] = {
-	"content", "text", "elf", "added", "removed", "metadata", "order",
-	"compression-header", "compression-encoding", "container", "type", "limit", "error"
-};
+#define kinds cmp_kind_names
 static const char *const mstat[] = { "same", "different", "equivalent", "added", "removed" };
 
 static void
@@ -119,6 +117,44 @@ html_bits(vouch_buf *o, unsigned bits, const char *(*name)(unsigned))
 	}
 }
 
+static const char *const fstat[] = { "changed", "added", "removed" };
+
+/* The changed functions, then a side-by-side detail of the first few. */
+static void
+html_funcs(vouch_buf *o, const struct cmp_diff *d)
+{
+	vouch_buf_appendf(o, NULL, "<p>changed functions: %zu%s; detail: %s</p>\n<table><tr>"
+	                  "<th>function</th><th>section</th><th>size A</th><th>size B</th>"
+	                  "<th>differing bytes</th><th>status</th></tr>\n", d->funcs_total,
+	                  d->funcs_total > d->nfuncs ? " (the largest listed)" : "",
+	                  d->detail == DETAIL_DISASM ? "disassembly (objdump)"
+	                  : "hex (objdump is not installed or failed)");
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		const struct cmp_func *f = &d->funcs[i];
+
+		vouch_buf_append_str(o, "<tr><td class=\"path\">", NULL);
+		esc(o, f->name);
+		vouch_buf_append_str(o, "</td><td>", NULL);
+		esc(o, f->section);
+		vouch_buf_appendf(o, NULL, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%s</td></tr>\n",
+		                  (unsigned long long)f->size, (unsigned long long)f->size_b,
+		                  (unsigned long long)f->differing, fstat[f->status]);
+	}
+	vouch_buf_append_str(o, "</table>\n", NULL);
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		const struct cmp_func *f = &d->funcs[i];
+
+		if (f->diff == NULL)
+			continue;
+		vouch_buf_append_str(o, "<details><summary>", NULL);
+		esc(o, f->name);
+		vouch_buf_appendf(o, NULL, " (%s)</summary>\n",
+		                  d->detail == DETAIL_DISASM ? "disassembly" : "hex");
+		side_by_side(o, f->diff, d->detail != DETAIL_DISASM);
+		vouch_buf_append_str(o, "</details>\n", NULL);
+	}
+}
+
 static void
 html_diff(vouch_buf *o, const struct cmp_diff *d, size_t idx)
 {
@@ -149,6 +185,8 @@ html_diff(vouch_buf *o, const struct cmp_diff *d, size_t idx)
 		}
 		vouch_buf_append_str(o, "</table>\n", NULL);
 	}
+	if (d->nfuncs > 0)
+		html_funcs(o, d);
 	if (d->diff != NULL)
 		side_by_side(o, d->diff, d->kind != CMP_TEXT);
 	if (d->truncated)
@@ -159,7 +197,8 @@ html_diff(vouch_buf *o, const struct cmp_diff *d, size_t idx)
 static void
 html_tree(vouch_buf *o, const vouch_compare_report *r)
 {
-	vouch_buf_append_str(o, "<h2>Members</h2>\n<ul class=\"tree\">\n", NULL);
+	vouch_buf_appendf(o, NULL, "<h2>Members</h2>\n<details%s><summary>%zu members</summary>"
+	                  "<ul class=\"tree\">\n", r->nmembers <= 200 ? " open" : "", r->nmembers);
 	for (size_t i = 0; i < r->nmembers; i++) {
 		const char *p = r->members[i].path, *last = strrchr(p, '/');
 		size_t depth = 0;
@@ -173,7 +212,44 @@ html_tree(vouch_buf *o, const vouch_compare_report *r)
 		esc(o, last ? last + 1 : p);
 		vouch_buf_appendf(o, NULL, " <small>(%s)</small></li>\n", mstat[r->members[i].status]);
 	}
-	vouch_buf_append_str(o, "</ul>\n", NULL);
+	vouch_buf_append_str(o, "</ul></details>\n", NULL);
+}
+
+#define HTML_OPEN_MAX 50
+
+/* Differences grouped by classification, each group a <details> that is
+ * open only when it holds unexcused differences and is short. */
+static int
+html_groups(vouch_buf *out, const vouch_compare_report *r)
+{
+	struct cmp_group *g = NULL;
+	size_t ng = 0;
+
+	if (cmp_groups(r, &g, &ng) != 0)
+		return -1;
+	vouch_buf_append_str(out, "<table><tr><th>count</th><th>classification</th><th>excused</th>"
+	                     "</tr>\n", NULL);
+	for (size_t k = 0; k < ng; k++) {
+		vouch_buf_appendf(out, NULL, "<tr><td>%zu</td><td>", g[k].count);
+		esc(out, g[k].cls);
+		vouch_buf_appendf(out, NULL, "</td><td>%zu</td></tr>\n", g[k].excused);
+	}
+	vouch_buf_append_str(out, "</table>\n", NULL);
+	for (size_t k = 0; k < ng; k++) {
+		int open = g[k].excused < g[k].count && g[k].count <= HTML_OPEN_MAX;
+
+		vouch_buf_appendf(out, NULL, "<details id=\"g%zu\"%s><summary>%zu &times; ", k,
+		                  open ? " open" : "", g[k].count);
+		esc(out, g[k].cls);
+		vouch_buf_appendf(out, NULL, "%s</summary>\n",
+		                  g[k].excused == g[k].count ? " (excused)" : "");
+		for (size_t i = 0; i < r->ndiffs; i++)
+			if (strcmp(r->diffs[i].cls, g[k].cls) == 0)
+				html_diff(out, &r->diffs[i], i);
+		vouch_buf_append_str(out, "</details>\n", NULL);
+	}
+	free(g);
+	return 0;
 }
 
 int
@@ -195,9 +271,12 @@ vouch_compare_report_html(const vouch_compare_report *r, vouch_buf *out, vouch_e
 	html_bits(out, r->opts.normalize, vouch_normalize_name);
 	vouch_buf_append_str(out, "</td></tr><tr><th>rules needed</th><td>", err);
 	html_bits(out, r->rules_needed, vouch_normalize_name);
+	if (r->verdict == VOUCH_CMP_EQUIVALENT)
+		vouch_buf_append_str(out, "</td></tr><tr><th>meaning</th><td>not bit for bit: every "
+		                     "difference is excused by the rules needed", err);
 	vouch_buf_appendf(out, err, "</td></tr></table>\n<h2>Differences (%zu)</h2>\n", r->ndiffs);
-	for (size_t i = 0; i < r->ndiffs; i++)
-		html_diff(out, &r->diffs[i], i);
+	if (html_groups(out, r) != 0)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	for (size_t i = 0; i < r->nnotes; i++) {
 		vouch_buf_append_str(out, "<p class=\"hint\">note: ", err);
 		esc(out, r->notes[i]);

@@ -21,7 +21,8 @@ enum cmp_kind {
 	CMP_CONTAINER,    /* archive bytes differ, members equal */
 	CMP_TYPE,         /* different kinds of object */
 	CMP_LIMIT,        /* a limit stopped the comparison here */
-	CMP_ERROR         /* could not read */
+	CMP_ERROR,        /* could not read */
+	CMP_RENAME        /* the one top directory has another name */
 };
 
 struct cmp_item {         /* one field, section, ... of a difference */
@@ -30,6 +31,30 @@ struct cmp_item {         /* one field, section, ... of a difference */
 	char *b;
 	char *note;
 	unsigned rule;        /* normalization rule that excuses it, 0 if none */
+};
+
+enum cmp_fstatus { FUNC_CHANGED, FUNC_ADDED, FUNC_REMOVED };
+
+struct cmp_func {         /* a changed function (code inside an executable section) */
+	char *name;           /* printable symbol name, or "(no symbol)" */
+	char *section;
+	const char *symtab;   /* ".symtab", ".dynsym" or NULL */
+	uint64_t addr;        /* in A (in B when added) */
+	uint64_t addr_b;      /* in B */
+	uint64_t size, size_b;
+	uint64_t differing;   /* bytes */
+	int status;           /* enum cmp_fstatus */
+	char *diff;           /* disassembly diff or hex dump, for the first few */
+};
+
+#define CMP_MAX_FUNCS 256     /* kept per ELF difference (all are counted) */
+#define CMP_MAX_DETAIL 8      /* functions given a disassembly or hex detail */
+
+enum cmp_detail { DETAIL_NONE, DETAIL_HEX, DETAIL_DISASM };
+
+struct cmp_mline {        /* a differing line of a checksum manifest */
+	char *path;           /* as written in the manifest */
+	char *da, *db;        /* hex digests */
 };
 
 struct cmp_side {
@@ -52,6 +77,15 @@ struct cmp_diff {
 	int truncated;
 	struct cmp_item *items;
 	size_t nitems;
+	char *cls;            /* classification (set when the verdict is settled) */
+	struct cmp_func *funcs;
+	size_t nfuncs, funcs_total;
+	int detail;           /* enum cmp_detail */
+	int has_md5;          /* md5a/md5b hold the MD5 of both sides (ELF files) */
+	uint8_t md5a[16], md5b[16];
+	int manifest;         /* a parsed checksum manifest: mlines are its differing lines */
+	struct cmp_mline *mlines;
+	size_t nmlines;
 };
 
 enum cmp_mstatus { MEM_SAME, MEM_DIFFERENT, MEM_EQUIVALENT, MEM_ADDED, MEM_REMOVED };
@@ -132,5 +166,43 @@ CMP_INTERNAL unsigned cmp_window_hints(const uint8_t *a, size_t na, const uint8_
                                        size_t nb);
 CMP_INTERNAL int cmp_hexdump(char **out, uint64_t base, const uint8_t *a, size_t na,
                              const uint8_t *b, size_t nb);
+/* Unified diff of two texts into *out (at most max bytes); 0 or -1. */
+CMP_INTERNAL int cmp_udiff(const char *a, size_t na, const char *b, size_t nb, size_t max,
+                           char **out);
+
+/* compare_code.c: code-level detail of an ELF difference */
+struct vouch_elf;
+CMP_INTERNAL int cmp_elf_functions(struct cmp_ctx *c, struct cmp_diff *d,
+                                   const struct vouch_elf *ea, const uint8_t *da, size_t la,
+                                   const struct vouch_elf *eb, const uint8_t *db, size_t lb,
+                                   const char *fa, const char *fb);
+/* 1 when symbol table `table` holds the same symbols on both sides in
+ * another order, 0 otherwise. */
+CMP_INTERNAL int cmp_symbols_reordered(const struct vouch_elf *ea, const struct vouch_elf *eb,
+                                       const char *table);
+
+/* compare_manifest.c: checksum manifests (md5sums, sha256sums, ...) */
+CMP_INTERNAL int cmp_is_manifest_name(const char *path);
+/* Parse both texts; on success d->manifest is set and d->mlines lists the
+ * lines whose digest differs.  Returns 0 (also when not a manifest). */
+CMP_INTERNAL int cmp_manifest_lines(struct cmp_diff *d, const char *a, size_t na,
+                                    const char *b, size_t nb);
+/* After the walk: excuse manifests whose differing lines name excused files. */
+CMP_INTERNAL void cmp_settle_manifests(struct cmp_ctx *c);
+/* Member statuses under path prefixes, after a late excuse. */
+CMP_INTERNAL void cmp_resettle_members(struct cmp_ctx *c, const char *path);
+
+/* compare_class.c: classifications and the grouped summary */
+struct cmp_group {
+	const char *cls;
+	size_t count, excused;
+};
+CMP_INTERNAL int cmp_classify_all(struct vouch_compare_report *r);
+/* The classifications in order of first appearance; *out is the caller's. */
+CMP_INTERNAL int cmp_groups(const struct vouch_compare_report *r, struct cmp_group **out,
+                            size_t *n);
+/* Metadata-only classes: long runs of them are cut short in the summary. */
+CMP_INTERNAL int cmp_is_bulk_kind(int kind);
+extern CMP_INTERNAL const char *const cmp_kind_names[];
 
 #endif

@@ -1,6 +1,7 @@
 /* compare_out.c - the report as text and JSON, and the verdict statement. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,7 @@
 /* VSA policy for "equivalent under the declared normalization rules";
  * policy.digest = SHA-256 of the comma-separated rule names. */
 
-static const char *const kind_names[] = {
-	"content", "text", "elf", "added", "removed", "metadata", "order",
-	"compression-header", "compression-encoding", "container", "type", "limit", "error"
-};
+#define kind_names cmp_kind_names
 static const char *const member_names[] = { "same", "different", "equivalent", "added",
 	                                    "removed" };
 
@@ -78,9 +76,50 @@ text_diff_lines(vouch_buf *o, const char *diff, size_t max_lines)
 		vouch_buf_append_str(o, "      ...\n", NULL);
 }
 
-static void
-text_diff(vouch_buf *o, const struct cmp_diff *d)
+static const char *
+detail_name(int detail)
 {
+	return detail == DETAIL_DISASM ? "disassembly" : detail == DETAIL_HEX ? "hex" : NULL;
+}
+
+static const char *const fstatus_names[] = { "changed", "added", "removed" };
+
+#define TEXT_MAX_FUNCS 40
+#define TEXT_MAX_BULK 10
+
+static void
+text_funcs(vouch_buf *o, const struct cmp_diff *d, int verbose)
+{
+	size_t shown = verbose ? d->nfuncs : d->nfuncs < TEXT_MAX_FUNCS ? d->nfuncs : TEXT_MAX_FUNCS;
+
+	vouch_buf_appendf(o, NULL, "    changed functions: %zu (detail: %s)\n", d->funcs_total,
+	                  d->detail == DETAIL_DISASM ? "disassembly by objdump, in --html"
+	                  : "hex; disassembly with --html when objdump is installed");
+	for (size_t i = 0; i < shown; i++) {
+		const struct cmp_func *f = &d->funcs[i];
+
+		if (f->status == FUNC_CHANGED && f->size != f->size_b)
+			vouch_buf_appendf(o, NULL, "      %s (%s): size %" PRIu64 " -> %" PRIu64 ", %" PRIu64
+			                  " differing bytes\n", f->name, f->section, f->size, f->size_b,
+			                  f->differing);
+		else if (f->status == FUNC_CHANGED)
+			vouch_buf_appendf(o, NULL, "      %s (%s): size %" PRIu64 ", %" PRIu64
+			                  " differing bytes\n", f->name, f->section, f->size, f->differing);
+		else
+			vouch_buf_appendf(o, NULL, "      %s (%s): %s, size %" PRIu64 "\n", f->name,
+			                  f->section, fstatus_names[f->status],
+			                  f->status == FUNC_ADDED ? f->size_b : f->size);
+	}
+	if (d->funcs_total > shown)
+		vouch_buf_appendf(o, NULL, "      ... %zu more (--verbose, --json)\n",
+		                  d->funcs_total - shown);
+}
+
+static void
+text_diff(vouch_buf *o, const struct cmp_diff *d, int verbose)
+{
+	size_t max_items = d->kind == CMP_ELF || verbose ? 64 : 20;
+
 	vouch_buf_appendf(o, NULL, "  %s [%s]%s: %s\n", d->path, kind_names[d->kind],
 	                  d->excused ? " (excused)" : "", d->summary ? d->summary : "");
 	if (d->hints) {
@@ -88,7 +127,7 @@ text_diff(vouch_buf *o, const struct cmp_diff *d)
 		text_bits(o, d->hints, vouch_hint_name);
 		vouch_buf_append_byte(o, '\n', NULL);
 	}
-	for (size_t i = 0; i < d->nitems && i < 20; i++) {
+	for (size_t i = 0; i < d->nitems && i < max_items; i++) {
 		const struct cmp_item *it = &d->items[i];
 
 		if (it->a != NULL || it->b != NULL)
@@ -98,36 +137,102 @@ text_diff(vouch_buf *o, const struct cmp_diff *d)
 		else
 			vouch_buf_appendf(o, NULL, "    %s\n", it->name);
 	}
+	if (d->nitems > max_items)
+		vouch_buf_appendf(o, NULL, "    ... %zu more\n", d->nitems - max_items);
+	if (d->nfuncs > 0)
+		text_funcs(o, d, verbose);
 	if (d->diff != NULL)
 		text_diff_lines(o, d->diff, 24);
 }
 
-int
-vouch_compare_report_text(const vouch_compare_report *r, vouch_buf *out, vouch_err *err)
+/* The differences of one classification, excused or not as asked. */
+static void
+text_group(vouch_buf *o, const vouch_compare_report *r, const struct cmp_group *g, int excused,
+           int verbose)
 {
-	size_t excused = 0;
+	size_t shown = 0, left = 0;
 
+	for (size_t i = 0; i < r->ndiffs; i++) {
+		const struct cmp_diff *d = &r->diffs[i];
+
+		if ((d->excused != 0) != excused || strcmp(d->cls, g->cls) != 0)
+			continue;
+		if (!verbose && cmp_is_bulk_kind(d->kind) && shown >= TEXT_MAX_BULK) {
+			left++;
+			continue;
+		}
+		text_diff(o, d, verbose);
+		shown++;
+	}
+	if (left > 0)
+		vouch_buf_appendf(o, NULL, "  ... %zu more \"%s\" (--verbose or --json lists them)\n",
+		                  left, g->cls);
+}
+
+int
+vouch_compare_report_text_ex(const vouch_compare_report *r, unsigned flags, vouch_buf *out,
+                             vouch_err *err)
+{
+	int verbose = (flags & VOUCH_CMP_TEXT_VERBOSE) != 0;
+	struct cmp_group *g = NULL;
+	size_t ng = 0, excused = 0;
+
+	if (cmp_groups(r, &g, &ng) != 0)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	for (size_t i = 0; i < r->ndiffs; i++)
 		excused += r->diffs[i].excused != 0;
 	vouch_buf_appendf(out, err, "verdict: %s (mode: %s", vouch_compare_verdict_name(r->verdict),
 	                  r->opts.normalize ? "normalize=" : "strict");
 	text_bits(out, r->opts.normalize, vouch_normalize_name);
 	vouch_buf_append_str(out, ")\n", err);
+	if (r->verdict == VOUCH_CMP_EQUIVALENT)
+		vouch_buf_append_str(out, "not bit for bit: every difference is excused by the rules "
+		                     "needed below\n", err);
 	vouch_buf_appendf(out, err, "A (rebuilt): %s\nB (shipped): %s\n", r->a_path, r->b_path);
 	if (r->rules_needed) {
 		vouch_buf_append_str(out, "rules needed: ", err);
 		text_bits(out, r->rules_needed, vouch_normalize_name);
 		vouch_buf_append_byte(out, '\n', err);
 	}
-	if (r->ndiffs > 0)
+	if (r->ndiffs > 0) {
 		vouch_buf_appendf(out, err, "differences: %zu (%zu excused by normalization)\n",
 		                  r->ndiffs, excused);
-	for (size_t i = 0; i < r->ndiffs; i++)
-		text_diff(out, &r->diffs[i]);
+		vouch_buf_append_str(out, "by classification:\n", err);
+		for (size_t k = 0; k < ng; k++) {
+			vouch_buf_appendf(out, err, "  %7zu  %s", g[k].count, g[k].cls);
+			if (g[k].excused == g[k].count)
+				vouch_buf_append_str(out, " (excused)", err);
+			else if (g[k].excused > 0)
+				vouch_buf_appendf(out, err, " (%zu excused)", g[k].excused);
+			vouch_buf_append_byte(out, '\n', err);
+		}
+	}
+	if (excused < r->ndiffs) {
+		vouch_buf_append_str(out, "unexcused differences:\n", err);
+		for (size_t k = 0; k < ng; k++)
+			if (g[k].excused < g[k].count)
+				text_group(out, r, &g[k], 0, verbose);
+	}
+	if (excused > 0 && verbose) {
+		vouch_buf_append_str(out, "excused differences:\n", err);
+		for (size_t k = 0; k < ng; k++)
+			if (g[k].excused > 0)
+				text_group(out, r, &g[k], 1, verbose);
+	} else if (excused > 0) {
+		vouch_buf_appendf(out, err, "excused differences: %zu (--verbose lists them)\n",
+		                  excused);
+	}
 	for (size_t i = 0; i < r->nnotes; i++)
 		vouch_buf_appendf(out, err, "note: %s\n", r->notes[i]);
+	free(g);
 	return out->data == NULL && out->len == 0 ? vouch_err_set(err, VOUCH_ENOMEM, "out of memory")
 	                                          : VOUCH_OK;
+}
+
+int
+vouch_compare_report_text(const vouch_compare_report *r, vouch_buf *out, vouch_err *err)
+{
+	return vouch_compare_report_text_ex(r, 0, out, err);
 }
 
 /* ---- JSON ---- */
@@ -207,6 +312,37 @@ json_items(cJSON *o, const struct cmp_diff *d)
 }
 
 static int
+json_funcs(cJSON *o, const struct cmp_diff *d)
+{
+	cJSON *arr;
+
+	if (d->nfuncs == 0)
+		return 0;
+	if (add_opt_string(o, "detail", detail_name(d->detail)) ||
+	    cJSON_AddNumberToObject(o, "functionsTotal", (double)d->funcs_total) == NULL)
+		return -1;
+	arr = cJSON_AddArrayToObject(o, "functions");
+	if (arr == NULL)
+		return -1;
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		const struct cmp_func *f = &d->funcs[i];
+		cJSON *it = cJSON_CreateObject();
+
+		if (it == NULL || !cJSON_AddItemToArray(arr, it) || add_opt_string(it, "name", f->name) ||
+		    add_opt_string(it, "section", f->section) ||
+		    add_opt_string(it, "symbolTable", f->symtab) ||
+		    cJSON_AddNumberToObject(it, "address", (double)f->addr) == NULL ||
+		    cJSON_AddNumberToObject(it, "size", (double)f->size) == NULL ||
+		    cJSON_AddNumberToObject(it, "sizeB", (double)f->size_b) == NULL ||
+		    cJSON_AddNumberToObject(it, "differingBytes", (double)f->differing) == NULL ||
+		    add_opt_string(it, "status", fstatus_names[f->status]) ||
+		    add_opt_string(it, "diff", f->diff))
+			return -1;
+	}
+	return 0;
+}
+
+static int
 json_diff(cJSON *arr, const struct cmp_diff *d)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -226,7 +362,29 @@ json_diff(cJSON *arr, const struct cmp_diff *d)
 	if (d->diff != NULL && (add_opt_string(o, "diff", d->diff) ||
 	                        cJSON_AddBoolToObject(o, "diffTruncated", d->truncated) == NULL))
 		return -1;
+	if (add_opt_string(o, "classification", d->cls) || json_funcs(o, d) != 0)
+		return -1;
 	return json_items(o, d);
+}
+
+static int
+json_classes(cJSON *root, const vouch_compare_report *r)
+{
+	struct cmp_group *g = NULL;
+	size_t n = 0;
+	cJSON *arr = cJSON_AddArrayToObject(root, "classifications");
+	int rc = arr != NULL && cmp_groups(r, &g, &n) == 0 ? 0 : -1;
+
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (o == NULL || !cJSON_AddItemToArray(arr, o) || add_opt_string(o, "name", g[k].cls) ||
+		    cJSON_AddNumberToObject(o, "count", (double)g[k].count) == NULL ||
+		    cJSON_AddNumberToObject(o, "excused", (double)g[k].excused) == NULL)
+			rc = -1;
+	}
+	free(g);
+	return rc;
 }
 
 static int
@@ -265,7 +423,7 @@ json_lists(cJSON *root, const vouch_compare_report *r)
 		if (s == NULL || !cJSON_AddItemToArray(notes, s))
 			return -1;
 	}
-	return mem && arts && notes ? 0 : -1;
+	return mem && arts && notes ? json_classes(root, r) : -1;
 }
 
 static int

@@ -198,6 +198,7 @@ parse_sections(vouch_elf *e, uint64_t shoff, unsigned shentsize, uint64_t shnum,
 			                   (unsigned long long)i);
 			goto out;
 		}
+		e->sec[i].link = link;
 		e->nsec = (size_t)i + 1;
 	}
 	if (shstrndx < shnum && e->sec[shstrndx].type != VOUCH_ELF_SHT_NOBITS &&
@@ -327,6 +328,69 @@ vouch_elf_build_id(const vouch_elf *e, const uint8_t **id, size_t *n, vouch_err 
 		off += name_pad + desc_pad;
 	}
 	return vouch_err_set(err, VOUCH_EINPUT, "no build id note");
+}
+
+int
+vouch_elf_symbols(const vouch_elf *e, const char *table, struct vouch_elf_symbol **out,
+                  size_t *n, vouch_err *err)
+{
+	const struct vouch_elf_section *s = vouch_elf_find(e, table), *str;
+	uint64_t ent = e->cls == 64 ? 24 : 16, count;
+	struct vouch_elf_symbol *v;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL || (s->type != VOUCH_ELF_SHT_SYMTAB && s->type != VOUCH_ELF_SHT_DYNSYM))
+		return VOUCH_OK;
+	if (!in_bounds(e, s->offset, s->size) || s->link >= e->nsec)
+		return vouch_err_set(err, VOUCH_EINPUT, "symbol table '%s' out of bounds", table);
+	str = &e->sec[s->link];
+	if (str->type == VOUCH_ELF_SHT_NOBITS || !in_bounds(e, str->offset, str->size))
+		return vouch_err_set(err, VOUCH_EINPUT, "string table of '%s' out of bounds", table);
+	count = s->size / ent;
+	if (count > VOUCH_ELF_MAX_SYMBOLS)
+		return vouch_err_set(err, VOUCH_ELIMIT, "too many symbols in '%s'", table);
+	if (count == 0)
+		return VOUCH_OK;
+	v = calloc((size_t)count, sizeof(*v));
+	if (v == NULL)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t at = s->offset + i * ent, name;
+		struct vouch_elf_symbol *y = &v[i];
+
+		name = rd(e, at, 4);
+		if (e->cls == 64) {
+			y->info = e->data[at + 4];
+			y->other = e->data[at + 5];
+			y->shndx = (unsigned)rd(e, at + 6, 2);
+			y->value = rd(e, at + 8, 8);
+			y->size = rd(e, at + 16, 8);
+		} else {
+			y->value = rd(e, at + 4, 4);
+			y->size = rd(e, at + 8, 4);
+			y->info = e->data[at + 12];
+			y->other = e->data[at + 13];
+			y->shndx = (unsigned)rd(e, at + 14, 2);
+		}
+		if (name < str->size) {
+			const uint8_t *p = e->data + str->offset + name;
+			size_t max = (size_t)(str->size - name), k = 0;
+
+			if (max > VOUCH_ELF_NAME_MAX)
+				max = VOUCH_ELF_NAME_MAX;
+			while (k < max && p[k] != 0)
+				k++;
+			y->name = p;
+			y->name_len = k;
+		} else {
+			y->name = e->data;
+			y->name_len = 0;
+		}
+	}
+	*out = v;
+	*n = (size_t)count;
+	return VOUCH_OK;
 }
 
 int

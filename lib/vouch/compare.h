@@ -41,9 +41,15 @@ enum vouch_norm {
 	VOUCH_NORM_MODE = 1u << 3,        /* permission bits */
 	VOUCH_NORM_GZIP_HEADER = 1u << 4, /* compression headers (gzip mtime/name/os, ...) */
 	VOUCH_NORM_COMPRESSION = 1u << 5, /* compressed encoding when the content is equal */
-	VOUCH_NORM_BUILD_ID = 1u << 6     /* ELF files that differ only in their build id */
+	VOUCH_NORM_BUILD_ID = 1u << 6,    /* ELF files that differ only in their build id */
+	VOUCH_NORM_DEBUG_LINK = 1u << 7   /* .gnu_debuglink: its CRC, and its name as far as
+	                                   * the name spells the build id */
 };
-#define VOUCH_NORM_ALL ((1u << 7) - 1)
+#define VOUCH_NORM_ALL ((1u << 8) - 1)
+/* A checksum manifest (Debian md5sums, sha256sums-style lists) whose
+ * differing lines are exactly files excused under some rules is excused
+ * under those same rules, once each differing line's digest has been
+ * recomputed from the file it names on its own side. */
 
 /* Classification hints (bit set). */
 enum vouch_hint {
@@ -56,9 +62,11 @@ enum vouch_hint {
 	VOUCH_HINT_ELF_DEBUG = 1u << 6,
 	VOUCH_HINT_MEMBER_ADDED = 1u << 7,
 	VOUCH_HINT_MEMBER_REMOVED = 1u << 8,
-	VOUCH_HINT_CONTENT = 1u << 9
+	VOUCH_HINT_CONTENT = 1u << 9,
+	VOUCH_HINT_SYMBOLS_REORDERED = 1u << 10, /* same symbols, in another order */
+	VOUCH_HINT_MANIFEST_FOLLOWS = 1u << 11   /* checksum lines of excused files */
 };
-#define VOUCH_HINT_COUNT 10
+#define VOUCH_HINT_COUNT 12
 
 enum vouch_compare_verdict {
 	VOUCH_CMP_IDENTICAL = 0,  /* bit for bit */
@@ -74,6 +82,7 @@ struct vouch_compare_opts {
 	uint64_t max_size;      /* decompressed bytes read from archives, in total */
 	size_t max_diff;        /* bytes of diff text kept per difference */
 	size_t max_text;        /* larger files are not diffed as text */
+	int disassemble;        /* run objdump(1) on changed functions, when installed */
 };
 
 /* Defaults: depth 16, 1,000,000 members, 16 GiB, 64 KiB diff, 16 MiB text. */
@@ -115,7 +124,13 @@ const char *vouch_compare_report_item_name(const vouch_compare_report *r, size_t
 int vouch_compare_report_difference_excused(const vouch_compare_report *r, size_t i);
 
 /* Renderings, appended to out. */
+/* The summary: counts per classification, then the unexcused differences
+ * (long runs of metadata-only ones cut short); excused ones are listed
+ * only with VOUCH_CMP_TEXT_VERBOSE. */
+#define VOUCH_CMP_TEXT_VERBOSE 1u
 int vouch_compare_report_text(const vouch_compare_report *r, vouch_buf *out, vouch_err *err);
+int vouch_compare_report_text_ex(const vouch_compare_report *r, unsigned flags, vouch_buf *out,
+                                 vouch_err *err);
 /* One JSON document (schemas/compare-report.schema.json), newline-terminated. */
 int vouch_compare_report_json(const vouch_compare_report *r, vouch_buf *out, vouch_err *err);
 /* A self-contained HTML page: no scripts, no external resources. */

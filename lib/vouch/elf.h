@@ -34,6 +34,23 @@ struct vouch_elf_section {
 	uint64_t addr;      /* sh_addr */
 	uint64_t offset;    /* sh_offset (checked: within the file unless NOBITS) */
 	uint64_t size;      /* sh_size */
+	uint32_t link;      /* sh_link (for symbol tables: their string table) */
+};
+
+#define VOUCH_ELF_SHT_SYMTAB 2
+#define VOUCH_ELF_SHT_DYNSYM 11
+#define VOUCH_ELF_SHF_EXECINSTR 4
+#define VOUCH_ELF_STT_FUNC 2
+#define VOUCH_ELF_MAX_SYMBOLS (1u << 22)
+
+struct vouch_elf_symbol {
+	const uint8_t *name;  /* raw bytes inside the buffer, not NUL-terminated */
+	size_t name_len;      /* bounded by the string table and VOUCH_ELF_NAME_MAX */
+	uint64_t value;       /* st_value */
+	uint64_t size;        /* st_size */
+	unsigned shndx;       /* st_shndx */
+	unsigned char info;   /* st_info: type in the low 4 bits */
+	unsigned char other;  /* st_other */
 };
 
 typedef struct vouch_elf vouch_elf;
@@ -67,6 +84,12 @@ void vouch_elf_section_data(const vouch_elf *e, const struct vouch_elf_section *
 /* The GNU build ID (descriptor of the NT_GNU_BUILD_ID note in
  * .note.gnu.build-id); VOUCH_EINPUT when absent or malformed. */
 int vouch_elf_build_id(const vouch_elf *e, const uint8_t **id, size_t *n, vouch_err *err);
+/* The symbols of the first section called table (".symtab", ".dynsym"),
+ * with names from the string table it links to.  *out is the caller's
+ * (free()); *n is 0 and *out NULL when there is no such table.  A table or
+ * string table out of bounds fails with VOUCH_EINPUT. */
+int vouch_elf_symbols(const vouch_elf *e, const char *table, struct vouch_elf_symbol **out,
+                      size_t *n, vouch_err *err);
 /* True for sections that only carry debugging information (.debug_*,
  * .zdebug_*, .gnu_debuglink, .gnu_debugaltlink, .stab*). */
 int vouch_elf_is_debug_section(const char *name);
