@@ -156,7 +156,7 @@ ancestor(const char *path, unsigned up)
 		while (n > 0 && path[n - 1] != '/')
 			n--;
 		if (n == 0)
-			return NULL;
+			return i + 1 == up ? strdup("") : NULL;
 		n--; /* the '/' */
 	}
 	return strndup(path, n);
