@@ -18,12 +18,6 @@ const char *const cmp_kind_names[] = {
 	"rename"
 };
 
-int
-cmp_is_bulk_kind(int kind)
-{
-	return kind == CMP_METADATA || kind == CMP_ADDED || kind == CMP_REMOVED;
-}
-
 static void
 bits(vouch_buf *b, unsigned v, const char *(*name)(unsigned))
 {

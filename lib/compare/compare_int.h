@@ -201,8 +201,6 @@ CMP_INTERNAL int cmp_classify_all(struct vouch_compare_report *r);
 /* The classifications in order of first appearance; *out is the caller's. */
 CMP_INTERNAL int cmp_groups(const struct vouch_compare_report *r, struct cmp_group **out,
                             size_t *n);
-/* Metadata-only classes: long runs of them are cut short in the summary. */
-CMP_INTERNAL int cmp_is_bulk_kind(int kind);
 extern CMP_INTERNAL const char *const cmp_kind_names[];
 
 #endif

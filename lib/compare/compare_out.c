@@ -84,8 +84,11 @@ detail_name(int detail)
 
 static const char *const fstatus_names[] = { "changed", "added", "removed" };
 
-#define TEXT_MAX_FUNCS 40
-#define TEXT_MAX_BULK 10
+/* Without --verbose: at most this many differences per classification in
+ * full, functions per ELF file and diff lines per difference. */
+#define TEXT_MAX_PER_CLASS 5
+#define TEXT_MAX_FUNCS 10
+#define TEXT_MAX_LINES 8
 
 static void
 text_funcs(vouch_buf *o, const struct cmp_diff *d, int verbose)
@@ -142,7 +145,7 @@ text_diff(vouch_buf *o, const struct cmp_diff *d, int verbose)
 	if (d->nfuncs > 0)
 		text_funcs(o, d, verbose);
 	if (d->diff != NULL)
-		text_diff_lines(o, d->diff, 24);
+		text_diff_lines(o, d->diff, verbose ? 24 : TEXT_MAX_LINES);
 }
 
 /* The differences of one classification, excused or not as asked. */
@@ -157,7 +160,7 @@ text_group(vouch_buf *o, const vouch_compare_report *r, const struct cmp_group *
 
 		if ((d->excused != 0) != excused || strcmp(d->cls, g->cls) != 0)
 			continue;
-		if (!verbose && cmp_is_bulk_kind(d->kind) && shown >= TEXT_MAX_BULK) {
+		if (!verbose && shown >= TEXT_MAX_PER_CLASS) {
 			left++;
 			continue;
 		}

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vouch/vouch.h"
@@ -35,6 +36,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (vouch_elf_build_id(e, &p, &n, NULL) == VOUCH_OK && (p < data || p + n > data + size))
 		__builtin_trap();
+	for (int t = 0; t < 2; t++) {
+		struct vouch_elf_symbol *v = NULL;
+		size_t nv = 0;
+
+		if (vouch_elf_symbols(e, t ? ".dynsym" : ".symtab", &v, &nv, NULL) != VOUCH_OK)
+			continue;
+		for (size_t k = 0; k < nv; k++) {
+			/* every name handed out lies inside the input */
+			if (v[k].name < data || v[k].name + v[k].name_len > data + size ||
+			    v[k].name_len > VOUCH_ELF_NAME_MAX)
+				__builtin_trap();
+			sum += v[k].name_len ? v[k].name[0] : 0;
+		}
+		free(v);
+	}
 	(void)sum;
 	vouch_elf_free(e);
 	return 0;

@@ -1,6 +1,7 @@
 /* test_elf.c - the bounds-checked ELF section reader. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -125,6 +126,87 @@ test_elf32_be(void)
 	vouch_elf_free(e);
 }
 
+/* ELF64 LE with .symtab (null, "scale" FUNC, name offset 200) and .strtab
+ * whose last name runs to its end unterminated. */
+static size_t
+make_symtab(uint8_t *b, size_t cap, uint32_t link)
+{
+	static const char shstr[] = "\0.symtab\0.strtab\0.shstrtab\0";
+	static const char str[] = "\0scale\0ke"; /* "ke" unterminated: sizeof - 1 */
+	size_t sym = 64, strs = sym + 3 * 24, shs = strs + sizeof(str) - 1, sh = (shs + 40) & ~7u;
+	uint8_t *s;
+
+	CU_ASSERT_FATAL(sh + 4 * 64 <= cap);
+	memset(b, 0, sh + 4 * 64);
+	memcpy(b, "\177ELF\2\1\1", 7);
+	b[16] = 2;
+	b[18] = 62;
+	b[40] = (uint8_t)sh;
+	b[41] = (uint8_t)(sh >> 8);
+	b[52] = 64;
+	b[58] = 64;
+	b[60] = 4;
+	b[62] = 3;
+	/* symbol 1: "scale", STT_FUNC|STB_GLOBAL, shndx 1, value 0x1000, size 42 */
+	b[sym + 24] = 1;
+	b[sym + 24 + 4] = 0x12;
+	b[sym + 24 + 6] = 1;
+	b[sym + 24 + 9] = 0x10;
+	b[sym + 24 + 16] = 42;
+	/* symbol 2: name offset 7 ("ke", unterminated), symbol 3 would be out */
+	b[sym + 48] = 7;
+	memcpy(b + strs, str, sizeof(str) - 1);
+	memcpy(b + shs, shstr, sizeof(shstr));
+	s = b + sh + 64; /* 1: .symtab */
+	s[0] = 1;
+	s[4] = 2;
+	s[24] = (uint8_t)sym;
+	s[32] = 3 * 24;
+	s[40] = (uint8_t)link;
+	s += 64;         /* 2: .strtab */
+	s[0] = 9;
+	s[4] = 3;
+	s[24] = (uint8_t)strs;
+	s[32] = sizeof(str) - 1;
+	s += 64;         /* 3: .shstrtab */
+	s[0] = 17;
+	s[4] = 3;
+	s[24] = (uint8_t)shs;
+	s[32] = sizeof(shstr);
+	return sh + 4 * 64;
+}
+
+static void
+test_symbols(void)
+{
+	uint8_t b[1024];
+	size_t n = make_symtab(b, sizeof(b), 2), nv = 9;
+	struct vouch_elf_symbol *v = NULL;
+	vouch_elf *e = NULL;
+
+	CU_ASSERT_FATAL(vouch_elf_parse(b, n, &e, NULL) == VOUCH_OK);
+	CU_ASSERT_FATAL(vouch_elf_symbols(e, ".symtab", &v, &nv, NULL) == VOUCH_OK);
+	CU_ASSERT_FATAL(nv == 3);
+	CU_ASSERT_EQUAL(v[0].name_len, 0);
+	CU_ASSERT(v[1].name_len == 5 && memcmp(v[1].name, "scale", 5) == 0);
+	CU_ASSERT_EQUAL(v[1].info & 0xf, VOUCH_ELF_STT_FUNC);
+	CU_ASSERT_EQUAL(v[1].value, 0x1000);
+	CU_ASSERT_EQUAL(v[1].size, 42);
+	CU_ASSERT_EQUAL(v[1].shndx, 1);
+	/* the unterminated last name stops at the end of .strtab */
+	CU_ASSERT(v[2].name_len == 2 && memcmp(v[2].name, "ke", 2) == 0);
+	free(v);
+	/* no such table: none, and no error */
+	CU_ASSERT(vouch_elf_symbols(e, ".dynsym", &v, &nv, NULL) == VOUCH_OK && nv == 0 && v == NULL);
+	vouch_elf_free(e);
+	/* a string table link out of range fails */
+	n = make_symtab(b, sizeof(b), 9);
+	CU_ASSERT_FATAL(vouch_elf_parse(b, n, &e, NULL) == VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_elf_symbols(e, ".symtab", &v, &nv, NULL), VOUCH_EINPUT);
+	CU_ASSERT_PTR_NULL(v);
+	vouch_elf_free(e);
+}
+
 int
 main(void)
 {
@@ -132,6 +214,7 @@ main(void)
 		{ "parse", test_parse },
 		{ "hostile", test_hostile },
 		{ "elf32 big-endian", test_elf32_be },
+		{ "symbols", test_symbols },
 		{ NULL, NULL }
 	};
 

@@ -1,0 +1,107 @@
+#!/bin/sh
+# compare-real.sh BUILD_DIR - vouch-compare against diffoscope on real Debian
+# 12 packages (tests/real-corpus.sh: apt-get download, pinned by SHA-256,
+# cached in /var/cache/vouch-test/debs), in one run:
+#   1. library pair: libssl3 3.0.20-1~deb12u2 vs 3.0.22-1~deb12u2.  Paired,
+#      interleaved runs (RUNS, default 5), medians, the ratio (target:
+#      vouch >= 100x faster), peak memory, and the members both found,
+#      side by side.
+#   2. large pair: openjdk-17-jre-headless 17.0.19 vs 17.0.21.1 (44 MB .debs,
+#      16,000+ entries).  vouch-compare RUNS times (targets: median < 30 s,
+#      peak < 200 MB), interleaved with one diffoscope run per round under a
+#      time limit (DIFFOSCOPE_LIMIT seconds, default 600; only the first
+#      round when it hits the limit): its time, or that it was stopped.
+# diffoscope runs with its defaults (objdump, readelf: what an auditor gets).
+# Needs diffoscope, python3, apt-get, /usr/bin/time, timeout.
+set -eu
+build=${1:?usage: compare-real.sh BUILD_DIR}
+C="$(cd "$build" && pwd)/tools/vouch-compare"
+[ -x "$C" ] || { echo "no $C; build first" >&2; exit 2; }
+here=$(cd "$(dirname "$0")/../.." && pwd)
+for t in diffoscope python3 apt-get /usr/bin/time timeout; do
+	command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 2; }
+done
+RUNS=${RUNS:-5}
+LIMIT=${DIFFOSCOPE_LIMIT:-600}
+T=$(mktemp -d "${TMPDIR:-/tmp}/vouch-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+. "$here/tests/real-corpus.sh"
+M="python3 $here/tests/compare-members.py"
+
+# measure NAME cmd...: appends "secs kb" to $T/NAME.runs; exit status in st
+measure() {
+	name=$1
+	shift
+	set +e
+	/usr/bin/time -f '%e %M' -o "$T/time" "$@" >"$T/out.$name" 2>"$T/err.$name"
+	st=$?
+	set -e
+	tail -n 1 "$T/time" >>"$T/$name.runs"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col() { cut -d' ' -f"$2" "$T/$1.runs" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 0.01; printf "%.0f", a / b }'; }
+side_by_side() { # VOUCH_SET DIFFOSCOPE_SET
+	python3 - "$1" "$2" <<'EOF'
+import sys
+a = set(open(sys.argv[1]).read().split())
+b = set(open(sys.argv[2]).read().split())
+w = max([len(p) for p in a | b] + [12])
+print("  %-*s  %-10s %-10s" % (w, "member", "vouch", "diffoscope"))
+for p in sorted(a | b):
+    print("  %-*s  %-10s %-10s" % (w, p, "differs" if p in a else "-", "differs" if p in b else "-"))
+print("  same members: %s" % ("yes" if a == b else "NO"))
+EOF
+}
+
+corpus_deb $REAL_LIBSSL_A
+SA=$deb
+corpus_deb $REAL_LIBSSL_B
+SB=$deb
+corpus_deb $REAL_JDK_A
+JA=$deb
+corpus_deb $REAL_JDK_B
+JB=$deb
+cat "$SA" "$SB" "$JA" "$JB" >/dev/null # page cache warm for both tools
+
+echo "== 1: libssl3 3.0.20-1~deb12u2 vs 3.0.22-1~deb12u2 ($RUNS paired runs)"
+i=0
+while [ $i -lt "$RUNS" ]; do
+	measure vssl "$C" --report "$T/vssl.json" "$SA" "$SB"
+	[ "$st" -eq 1 ] || { echo "vouch-compare exit $st" >&2; exit 1; }
+	measure dssl diffoscope --json "$T/dssl.json" "$SA" "$SB"
+	[ "$st" -eq 1 ] || { echo "diffoscope exit $st" >&2; tail -n 3 "$T/err.dssl" >&2; exit 1; }
+	i=$((i + 1))
+done
+vs=$(col vssl 1) vk=$(col vssl 2) ds=$(col dssl 1) dk=$(col dssl 2)
+echo "vouch-compare: median ${vs} s, peak ${vk} KiB"
+echo "diffoscope:    median ${ds} s, peak ${dk} KiB"
+echo "ratio diffoscope/vouch: $(ratio "$ds" "$vs")x (target >= 100x)"
+$M vouch "$T/vssl.json" >"$T/vssl.set"
+$M diffoscope "$T/dssl.json" >"$T/dssl.set"
+side_by_side "$T/vssl.set" "$T/dssl.set"
+
+echo "== 2: openjdk-17-jre-headless 17.0.19+10-1~deb12u2 vs 17.0.21.1+2-1~deb12u1"
+i=0
+dgave=""
+while [ $i -lt "$RUNS" ]; do
+	measure vjdk "$C" --report "$T/vjdk.json" "$JA" "$JB"
+	[ "$st" -eq 1 ] || { echo "vouch-compare exit $st" >&2; exit 1; }
+	if [ -z "$dgave" ]; then
+		measure djdk timeout "$LIMIT" diffoscope --json "$T/djdk.json" "$JA" "$JB"
+		[ "$st" -eq 124 ] && dgave="stopped after ${LIMIT} s (peak $(cut -d' ' -f2 "$T/djdk.runs" | tail -n 1) KiB)"
+	fi
+	i=$((i + 1))
+done
+js=$(col vjdk 1) jk=$(col vjdk 2)
+echo "vouch-compare: median ${js} s, peak ${jk} KiB (targets: < 30 s, < 204800 KiB)"
+if [ -n "$dgave" ]; then
+	echo "diffoscope: $dgave"
+	$M vouch "$T/vjdk.json" | sed 's/^/  vouch-compare: /' | head -n 70
+else
+	d2=$(col djdk 1)
+	echo "diffoscope: median ${d2} s, peak $(col djdk 2) KiB; ratio $(ratio "$d2" "$js")x"
+	$M vouch "$T/vjdk.json" >"$T/vjdk.set"
+	$M diffoscope "$T/djdk.json" >"$T/djdk.set"
+	side_by_side "$T/vjdk.set" "$T/djdk.set"
+fi
