@@ -491,6 +491,8 @@ single_root(const struct listing *l)
 
 	if (l->n == 0 || l->raw)
 		return 0;
+	int dir = 0;
+
 	n = strcspn(l->e[0].name, "/");
 	if (n == 0 || (n == 1 && l->e[0].name[0] == '.'))
 		return 0;
@@ -499,8 +501,10 @@ single_root(const struct listing *l)
 
 		if (strncmp(p, l->e[0].name, n) != 0 || (p[n] != '\0' && p[n] != '/'))
 			return 0;
+		/* a directory: listed as one, or something lies beneath it */
+		dir |= (p[n] == '/' && p[n + 1] != '\0') || (p[n] == '\0' && l->e[i].type == AE_IFDIR);
 	}
-	return n;
+	return dir ? n : 0;
 }
 
 static void
@@ -509,8 +513,30 @@ set_keys(struct listing *l, size_t strip)
 	for (size_t i = 0; i < l->n; i++) {
 		const char *p = l->e[i].name + strip;
 
-		l->e[i].key = strip == 0 ? l->e[i].name : p[0] == '\0' ? "." : p + 1;
+		l->e[i].key = strip == 0 ? l->e[i].name : p[0] == '\0' || p[1] == '\0' ? "." : p + 1;
 	}
+}
+
+/* Does some entry below the top directory pair with one on the other side? */
+static int
+keys_overlap(struct listing *la, struct listing *lb)
+{
+	struct entry **va = sorted(la), **vb = sorted(lb);
+	size_t i = 0, j = 0;
+	int found = 0;
+
+	while (va && vb && !found && i < la->n && j < lb->n) {
+		int k = strcmp(va[i]->key, vb[j]->key);
+
+		found = k == 0 && strcmp(va[i]->key, ".") != 0;
+		if (k <= 0)
+			i++;
+		if (k >= 0)
+			j++;
+	}
+	free(va);
+	free(vb);
+	return found;
 }
 
 /* Both sides have one top directory under different names (openssl-3.0.20/
@@ -530,6 +556,11 @@ pair_roots(struct cmp_ctx *c, const char *path, struct listing *la, struct listi
 	}
 	set_keys(la, ra);
 	set_keys(lb, rb);
+	if (!keys_overlap(la, lb)) { /* nothing pairs beneath: not a rename */
+		set_keys(la, 0);
+		set_keys(lb, 0);
+		return 0;
+	}
 	na = strndup(la->e[0].name, ra);
 	nb = strndup(lb->e[0].name, rb);
 	d = na && nb ? cmp_add_diff(c, path[0] ? path : ".", CMP_RENAME) : NULL;

@@ -405,7 +405,8 @@ by_differing(const void *x, const void *y)
 static int
 details(struct cmp_ctx *c, struct cmp_diff *d, struct side *a, struct side *b)
 {
-	int disasm = c->o->disassemble;
+	/* a budget of objdump runs per comparison, spent whole per ELF file */
+	int disasm = c->o->disassemble && c->disasm_runs + 2 * CMP_MAX_DETAIL <= CMP_MAX_DISASM_RUNS;
 
 	qsort(d->funcs, d->nfuncs, sizeof(*d->funcs), by_differing);
 	while (d->nfuncs > CMP_MAX_FUNCS) { /* keep the largest changes */
@@ -424,6 +425,7 @@ details(struct cmp_ctx *c, struct cmp_diff *d, struct side *a, struct side *b)
 		if (f->status != FUNC_CHANGED)
 			continue;
 		if (disasm && f->symtab != NULL) {
+			c->disasm_runs += 2;
 			rc = disasm_detail(a, b, f, addr_b);
 			if (rc == 0)
 				d->detail = DETAIL_DISASM;

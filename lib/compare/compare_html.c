@@ -128,7 +128,8 @@ html_funcs(vouch_buf *o, const struct cmp_diff *d)
 	                  "<th>differing bytes</th><th>status</th></tr>\n", d->funcs_total,
 	                  d->funcs_total > d->nfuncs ? " (the largest listed)" : "",
 	                  d->detail == DETAIL_DISASM ? "disassembly (objdump)"
-	                  : "hex (objdump is not installed or failed)");
+	                  : "hex (objdump is not installed, failed, or its 64 runs per "
+	                  "comparison are spent)");
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		const struct cmp_func *f = &d->funcs[i];
 

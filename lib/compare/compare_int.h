@@ -127,7 +127,10 @@ struct cmp_ctx {
 	uint64_t unpacked;    /* decompressed bytes so far (limit) */
 	int members_limited;
 	int size_limited;
+	unsigned disasm_runs; /* objdump processes started (CMP_MAX_DISASM_RUNS) */
 };
+
+#define CMP_MAX_DISASM_RUNS 64
 
 /* Internal to libvouch: not exported from the shared library. */
 #define CMP_INTERNAL __attribute__((visibility("hidden")))

@@ -59,7 +59,13 @@ if command -v objdump >/dev/null; then
 	for t in sh cat; do ln -sf "$(command -v $t)" "$T/nobin/$t"; done
 	expect_status 1 env PATH="$T/nobin" "$C" --html "$T/r2.html" --json "$T/a/prog" "$T/b/prog"
 	jq_is "$T/out" 'elf[0]["detail"]' "hex" "no objdump: hex"
-	expect_grep 'detail: hex (objdump is not installed or failed)' "$T/r2.html" "HTML says hex"
+	expect_grep 'detail: hex (objdump is not installed' "$T/r2.html" "HTML says hex"
+fi
+
+if command -v objdump >/dev/null; then
+	expect_status 1 "$C" --html "$T/r3.html" --report "$T/r3.json" "$T/a/prog" "$T/b/prog"
+	expect_status 0 python3 "$VOUCH_SRCDIR/tests/cli/schema_check.py" compare-report.schema.json \
+		"$T/r1.json" "$T/r3.json"
 fi
 
 # ---- 2. the same symbols in another order ----
@@ -110,6 +116,8 @@ expect_status 0 "$C" --normalize build-id,debug-link --json "$T/m/A" "$T/m/B"
 jq_is "$T/out" '(r["verdict"], r["rulesNeeded"], [d["classification"] for d in r["differences"]])' \
 	"('equivalent', ['build-id', 'debug-link'], ['text: checksums-of-excused-files', 'elf: only build-id, debug-link'])" \
 	"equivalent, naming the rules; the manifest follows the excused file"
+cp "$T/out" "$T/m.json"
+expect_status 0 python3 "$VOUCH_SRCDIR/tests/cli/schema_check.py" compare-report.schema.json "$T/m.json"
 expect_status 0 "$C" --normalize build-id,debug-link "$T/m/A" "$T/m/B"
 expect_grep '^verdict: equivalent' "$T/out" "text verdict"
 expect_grep '^not bit for bit' "$T/out" "an equivalent verdict never reads as bit for bit"
@@ -169,7 +177,9 @@ expect_status 1 "$C" --normalize mtime --verbose "$T/s/a.tar" "$T/s/b.tar"
 n=$(grep -c '\[metadata\] (excused)' "$T/out" || true)
 if [ "$n" -eq 62 ]; then ok; else fail "--verbose lists $n excused, expected 62"; fi
 expect_status 1 "$C" --normalize mtime --json "$T/s/a.tar" "$T/s/b.tar"
-jq_is "$T/out" '(len(r["differences"]), r["classifications"])' \
+cp "$T/out" "$T/s.json"
+expect_status 0 python3 "$VOUCH_SRCDIR/tests/cli/schema_check.py" compare-report.schema.json "$T/s.json"
+jq_is "$T/s.json" '(len(r["differences"]), r["classifications"])' \
 	"(63, [{'name': 'metadata: mtime', 'count': 62, 'excused': 62}, {'name': 'text: content-changed', 'count': 1, 'excused': 0}])" \
 	"--json keeps every entry and the counts"
 expect_status 1 "$C" --normalize mtime --html "$T/s.html" "$T/s/a.tar" "$T/s/b.tar"
@@ -192,10 +202,29 @@ jq_is "$T/out" '[(d["kind"], d["path"]) for d in r["differences"] if d["kind"] !
 	"archive: one rename and the one changed file"
 jq_is "$T/out" '[(i["a"], i["b"]) for d in r["differences"] if d["kind"] == "rename" for i in d["items"]]' \
 	"[('proj-1.0', 'proj-1.1')]" "the rename names both"
+# one file under different names is not a renamed directory
+printf 'same\n' >"$T/r/one.txt"
+printf 'same\n' >"$T/r/two.txt"
+tar --format=gnu --mtime=@1000000000 -cf "$T/r/one.tar" -C "$T/r" one.txt
+tar --format=gnu --mtime=@1000000000 -cf "$T/r/two.tar" -C "$T/r" two.txt
+expect_status 1 "$C" --json "$T/r/one.tar" "$T/r/two.tar"
+jq_is "$T/out" '[d["kind"] for d in r["differences"]]' "['removed', 'added']" \
+	"a single file renamed is removed and added, not paired"
+# one top directory each, nothing in common beneath: not a rename either
+mkdir -p "$T/r/u/usr" "$T/r/e/etc"
+printf 'x\n' >"$T/r/u/usr/x"
+printf 'y\n' >"$T/r/e/etc/y"
+tar --format=gnu --mtime=@1000000000 -cf "$T/r/u.tar" -C "$T/r/u" usr
+tar --format=gnu --mtime=@1000000000 -cf "$T/r/e.tar" -C "$T/r/e" etc
+expect_status 1 "$C" --json "$T/r/u.tar" "$T/r/e.tar"
+jq_is "$T/out" 'sorted(d["kind"] for d in r["differences"])' "['added', 'added', 'removed', 'removed']" \
+	"different top directories with nothing in common are not a rename"
 mkdir -p "$T/r/da" "$T/r/db"
 cp -r "$T/r/proj-1.0" "$T/r/da/"
 cp -r "$T/r/proj-1.1" "$T/r/db/"
 expect_status 1 "$C" --json "$T/r/da" "$T/r/db"
 jq_is "$T/out" '[(d["kind"], d["path"]) for d in r["differences"]]' \
 	"[('rename', '.'), ('text', 'proj-1.1/src/diff.c')]" "directories: one rename and the one changed file"
+cp "$T/out" "$T/rn.json"
+expect_status 0 python3 "$VOUCH_SRCDIR/tests/cli/schema_check.py" compare-report.schema.json "$T/rn.json"
 finish
