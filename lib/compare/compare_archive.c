@@ -32,7 +32,15 @@ struct entry {
 	size_t pair;          /* index of the partner in the other listing */
 	int paired, want;
 	char *tmp;            /* extracted copy */
+	int kept;             /* mem holds the data (read once, see KEEP_MAX) */
+	vouch_buf mem;
 };
+
+/* Member data kept in memory during the listing pass, per listing, so that
+ * the members that differ need no second decompression pass (xz is most
+ * of the time of a .deb comparison).  Larger archives fall back to a
+ * second pass for what did not fit. */
+#define KEEP_MAX ((uint64_t)24 << 20)
 
 struct listing {
 	struct entry *e;
@@ -40,6 +48,7 @@ struct listing {
 	int raw;              /* a bare compressed stream, not an archive */
 	int filter;           /* outermost filter code */
 	int truncated;        /* a limit stopped the listing */
+	uint64_t kept;        /* bytes kept in memory (KEEP_MAX) */
 	const char *label;    /* "A" or "B" */
 };
 
@@ -188,9 +197,10 @@ fill_entry(struct entry *e, struct archive_entry *ae, const char *display, int r
 	return e->name == NULL ? -1 : 0;
 }
 
-/* Read the current entry's data into the hasher (and fd when >= 0). */
+/* Read the current entry's data into the hasher (and fd when >= 0, and
+ * keep when not NULL). */
 static int
-pump_data(struct cmp_ctx *c, struct archive *a, struct entry *e, int fd)
+pump_data(struct cmp_ctx *c, struct archive *a, struct entry *e, int fd, vouch_buf *keep)
 {
 	vouch_hasher *h = NULL;
 	vouch_digests d;
@@ -215,6 +225,8 @@ pump_data(struct cmp_ctx *c, struct archive *a, struct entry *e, int fd)
 			e->partial = 1;
 			break;
 		}
+		if (keep != NULL && vouch_buf_append(keep, buf, n, NULL) != VOUCH_OK)
+			keep = NULL; /* grew past its size: read again when wanted */
 	}
 	if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
 		e->partial = 1;
@@ -241,6 +253,7 @@ listing_free(struct listing *l)
 		free(e->link);
 		free(e->hardlink);
 		free(e->tmp);
+		vouch_buf_free(&e->mem);
 	}
 	free(l->e);
 	memset(l, 0, sizeof(*l));
@@ -312,9 +325,20 @@ scan(struct cmp_ctx *c, const char *path, const char *file, struct listing *l)
 			rc = -1;
 			break;
 		}
-		if (e->type == AE_IFREG && pump_data(c, a, e, -1) != 0 && c->size_limited) {
-			l->truncated = 1;
-			break;
+		if (e->type == AE_IFREG) {
+			int64_t sz = archive_entry_size(ae);
+
+			e->kept = archive_entry_size_is_set(ae) && sz >= 0 &&
+			          (uint64_t)sz <= KEEP_MAX - l->kept;
+			if (e->kept) {
+				vouch_buf_init(&e->mem, (size_t)sz + 1);
+				l->kept += (uint64_t)sz;
+			}
+			if (pump_data(c, a, e, -1, e->kept ? &e->mem : NULL) != 0 && c->size_limited) {
+				l->truncated = 1;
+				break;
+			}
+			e->kept = e->kept && !e->partial && e->mem.len == e->side.size;
 		}
 	}
 	free(stem);
@@ -639,7 +663,30 @@ check_order(struct cmp_ctx *c, const char *path, const struct listing *la,
 	return 0;
 }
 
-/* Second pass: copy the wanted members of one archive to temporary files. */
+/* A wanted member read into memory during the listing: to a temporary file. */
+static int
+write_kept(struct cmp_ctx *c, struct entry *e)
+{
+	char p[4200];
+	int fd = cmp_tmpfile(c, p, sizeof(p)), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = vouch_write_all(fd, e->mem.data ? e->mem.data : (const uint8_t *)"", e->mem.len,
+	                     "temporary file", NULL);
+	close(fd);
+	e->tmp = strdup(p);
+	if (rc != VOUCH_OK || e->tmp == NULL) {
+		unlink(p);
+		free(e->tmp);
+		e->tmp = NULL;
+		e->want = 0;
+	}
+	return 0;
+}
+
+/* Second pass: copy the wanted members of one archive to temporary files
+ * (those not kept in memory by the first). */
 static int
 extract_wanted(struct cmp_ctx *c, const char *file, struct listing *l)
 {
@@ -648,10 +695,17 @@ extract_wanted(struct cmp_ctx *c, const char *file, struct listing *l)
 	size_t want = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < l->n; i++)
-		want += l->e[i].want;
-	if (want == 0)
-		return 0;
+	for (size_t i = 0; i < l->n && rc == 0; i++) {
+		struct entry *e = &l->e[i];
+
+		if (e->want && e->kept)
+			rc = write_kept(c, e);
+		vouch_buf_free(&e->mem);
+		e->kept = 0;
+		want += e->want && e->tmp == NULL;
+	}
+	if (want == 0 || rc != 0)
+		return rc;
 	a = open_archive(file);
 	if (a == NULL)
 		return -1;
@@ -662,7 +716,7 @@ extract_wanted(struct cmp_ctx *c, const char *file, struct listing *l)
 
 		if (archive_read_next_header(a, &ae) < ARCHIVE_WARN)
 			break;
-		if (!e->want)
+		if (!e->want || e->tmp != NULL)
 			continue;
 		fd = cmp_tmpfile(c, p, sizeof(p));
 		if (fd < 0) {
@@ -671,7 +725,7 @@ extract_wanted(struct cmp_ctx *c, const char *file, struct listing *l)
 		}
 		e->tmp = strdup(p);
 		memset(&tmp, 0, sizeof(tmp));
-		pump_data(c, a, &tmp, fd);
+		pump_data(c, a, &tmp, fd, NULL);
 		close(fd);
 		if (tmp.partial || e->tmp == NULL) {
 			e->want = 0;
