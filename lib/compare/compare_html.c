@@ -40,6 +40,10 @@ esc(vouch_buf *o, const char *s)
 		esc_n(o, s, strlen(s));
 }
 
+#define HTML_OPEN_MAX 50
+#define HTML_GROUP_MAX 500   /* differences shown per classification */
+#define HTML_TREE_MAX 5000   /* members shown in the tree */
+
 static const char css[] =
 	"body{font-family:sans-serif;margin:1em 2em;color:#222}"
 	"h1{font-size:1.4em}.v-identical,.v-equivalent{color:#1a7f37}"
@@ -202,6 +206,12 @@ html_tree(vouch_buf *o, const vouch_compare_report *r)
 	                  "<ul class=\"tree\">\n", r->nmembers <= 200 ? " open" : "", r->nmembers);
 	for (size_t i = 0; i < r->nmembers; i++) {
 		const char *p = r->members[i].path, *last = strrchr(p, '/');
+
+		if (i == HTML_TREE_MAX) {
+			vouch_buf_appendf(o, NULL, "<li>%zu more members: see the JSON report "
+			                  "(--report)</li>\n", r->nmembers - HTML_TREE_MAX);
+			break;
+		}
 		size_t depth = 0;
 
 		for (const char *q = p; *q; q++)
@@ -216,7 +226,6 @@ html_tree(vouch_buf *o, const vouch_compare_report *r)
 	vouch_buf_append_str(o, "</ul></details>\n", NULL);
 }
 
-#define HTML_OPEN_MAX 50
 
 /* Differences grouped by classification, each group a <details> that is
  * open only when it holds unexcused differences and is short. */
@@ -244,9 +253,17 @@ html_groups(vouch_buf *out, const vouch_compare_report *r)
 		esc(out, g[k].cls);
 		vouch_buf_appendf(out, NULL, "%s</summary>\n",
 		                  g[k].excused == g[k].count ? " (excused)" : "");
-		for (size_t i = 0; i < r->ndiffs; i++)
-			if (strcmp(r->diffs[i].cls, g[k].cls) == 0)
-				html_diff(out, &r->diffs[i], i);
+		for (size_t i = 0, shown = 0; i < r->ndiffs; i++) {
+			if (strcmp(r->diffs[i].cls, g[k].cls) != 0)
+				continue;
+			if (shown++ == HTML_GROUP_MAX) {
+				vouch_buf_appendf(out, NULL, "<p class=\"hint\">%zu more of this "
+				                  "classification: see the JSON report (--report)</p>\n",
+				                  g[k].count - HTML_GROUP_MAX);
+				break;
+			}
+			html_diff(out, &r->diffs[i], i);
+		}
 		vouch_buf_append_str(out, "</details>\n", NULL);
 	}
 	free(g);

@@ -12,6 +12,7 @@
 #      time limit (DIFFOSCOPE_LIMIT seconds, default 600): its time and the
 #      members both found, or that it was stopped.
 # diffoscope runs with its defaults (objdump, readelf: what an auditor gets).
+# ONLY=1 or ONLY=2 runs one of the two.
 # Needs diffoscope, python3, apt-get, /usr/bin/time, timeout.
 set -eu
 build=${1:?usage: compare-real.sh BUILD_DIR}
@@ -65,6 +66,8 @@ corpus_deb $REAL_JDK_B
 JB=$deb
 cat "$SA" "$SB" "$JA" "$JB" >/dev/null # page cache warm for both tools
 
+ONLY=${ONLY:-}
+if [ "$ONLY" != 2 ]; then
 echo "== 1: libssl3 3.0.20-1~deb12u2 vs 3.0.22-1~deb12u2 ($RUNS paired runs)"
 i=0
 while [ $i -lt "$RUNS" ]; do
@@ -83,6 +86,8 @@ echo "ratio diffoscope/vouch: wall $(ratio "$ds" "$vs")x, CPU $(ratio "$dc" "$vc
 $M vouch "$T/vssl.json" >"$T/vssl.set"
 $M diffoscope "$T/dssl.json" >"$T/dssl.set"
 side_by_side "$T/vssl.set" "$T/dssl.set"
+fi
+[ "$ONLY" = 1 ] && exit 0
 
 echo "== 2: openjdk-17-jre-headless 17.0.19+10-1~deb12u2 vs 17.0.21.1+2-1~deb12u1"
 dgave=""

@@ -128,6 +128,10 @@ expect_grep '^    16111  metadata: mtime (excused)$' "$T/out" "openjdk: the mtim
 expect_grep '^excused differences: 16111 (--verbose lists them)$' "$T/out" "openjdk: excused ones not listed"
 expect_grep '<details id="g0"><summary>16111 &times; metadata: mtime (excused)' "$T/jdk.html" \
 	"openjdk HTML: the mtime group is collapsed"
+expect_grep '<p class="hint">15611 more of this classification: see the JSON report' "$T/jdk.html" \
+	"openjdk HTML: 500 shown per classification"
+n=$(wc -c <"$T/jdk.html")
+if [ "$n" -lt 5000000 ]; then ok; else fail "openjdk HTML is $n bytes"; fi
 jq_is "$T/jdk.json" '[(c["name"], c["count"]) for c in r["classifications"]]' \
 	"[('metadata: mtime', 16111), ('text: content-changed', 11), ('removed', 7), ('added', 1), ('content: content-changed', 215), ('content: embedded-timestamp', 1), ('elf: content-changed', 4), ('elf: only build-id', 22), ('elf: code changed', 10), ('elf: only build-id, debug-link', 5), ('text: embedded-timestamp', 2)]" \
 	"openjdk: counts per classification"
