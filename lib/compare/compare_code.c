@@ -271,7 +271,7 @@ objdump_range(const char *file, uint64_t lo, uint64_t hi, vouch_buf *out)
 	char *argv[] = { (char *)"objdump", (char *)"-d", (char *)"-w", (char *)"--no-show-raw-insn",
 		         (char *)"--no-addresses", start, stop, (char *)file, NULL };
 	posix_spawn_file_actions_t fa;
-	int pipefd[2], status, rc = 1;
+	int pipefd[2], status = -1, rc = 1;
 	pid_t pid;
 	char buf[8192];
 	ssize_t got;

@@ -60,6 +60,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vouch_buf_init(&b, 0);
 	vouch_compare_report_text(r, &b, NULL);
 	vouch_buf_reset(&b);
+	vouch_compare_report_text_ex(r, VOUCH_CMP_TEXT_VERBOSE, &b, NULL);
+	vouch_buf_reset(&b);
 	if (vouch_compare_report_json(r, &b, NULL) == VOUCH_OK) {
 		cJSON *j = NULL;
 
