@@ -171,7 +171,9 @@ load_keys(struct attest *a, vouch_err *err)
 	for (size_t i = 0; i < a->nkeys; i++) {
 		rc = vouch_key_load_file(a->key_paths[i], pass, pass ? a->pass.len : 0, &a->keys[i],
 		    err);
-		if (rc == VOUCH_OK && !vouch_key_has_private(a->keys[i]))
+		if (rc != VOUCH_OK)
+			return rc;      /* the message names the file already */
+		if (!vouch_key_has_private(a->keys[i]))
 			rc = vouch_err_set(err, VOUCH_EUSAGE, "is a public key; signing needs a private key");
 		for (size_t j = 0; rc == VOUCH_OK && j < i; j++)
 			if (vouch_key_same_public(a->keys[i], a->keys[j]))

@@ -108,6 +108,16 @@ read_first_line(const char *path, char **dst)
 	vouch_buf_free(&b);
 }
 
+/* A line we do not know, shown escaped: it may hold terminal controls. */
+static void
+unknown_line(const char *path, const char *line)
+{
+	char ql[48], qp[200];
+
+	cli_usage_error("'%s': unknown line '%s'", vouch_quote(path, strlen(path), qp, sizeof(qp)),
+	                vouch_quote(line, strlen(line), ql, sizeof(ql)));
+}
+
 static void
 read_config(struct vlog *v, const char *path)
 {
@@ -131,7 +141,7 @@ read_config(struct vlog *v, const char *path)
 		else if (strncmp(line, "timeout ", 8) == 0)
 			cli_parse_uint(line + 8, 1, 3600, &v->timeout);
 		else
-			cli_usage_error("'%s': unknown line '%.40s'", path, line);
+			unknown_line(path, line);
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "vouch/digest.h"
+#include "vouch/file.h"
 #include "vouch/tree.h"
 
 #define TREE_DEFAULT_MAX_ENTRIES 1000000u
@@ -438,6 +439,8 @@ walk_file(struct walk *w, int dfd, const char *name, size_t plen, int exec, vouc
 		rc = vouch_hasher_update(w->h, w->chunk, (size_t)n, err);
 	}
 	rc = vouch_hasher_final(w->h, &d, err);
+	if (rc == VOUCH_OK && vouch_file_unchanged(fd, &st, d.length, "", NULL) != VOUCH_OK)
+		rc = walk_err(w, err, VOUCH_EIO, 0, plen, "changed while being read");
 	if (rc == VOUCH_OK)
 		rc = vouch_tree_add_file(w->t, w->path, plen, exec, d.length,
 		                         vouch_digests_get(&d, VOUCH_ALG_SHA256), err);

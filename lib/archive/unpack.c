@@ -82,6 +82,9 @@ struct src {                   /* the archive bytes */
 	atomic_int stop;
 	int thr_rc;
 	vouch_err thr_err;
+	struct stat st0;       /* a regular file as opened */
+	const char *name;
+	int64_t hashed;        /* bytes the digest thread read */
 };
 
 #define HQ_SLOTS 8u
@@ -155,6 +158,16 @@ entry_err(struct ux *u, int code, const char *path, size_t len, const char *fmt,
 	va_end(ap);
 	return vouch_err_set(u->src.err, code, "'%s': entry '%s': %s", u->name,
 	                     vouch_tree_quote(path, len, q, sizeof(q)), why);
+}
+
+/* A system call on an entry's file failed (a full disk, say): name it. */
+static int
+entry_sys(struct ux *u, const char *path, size_t len, const char *what)
+{
+	char q[UNPACK_QUOTE];
+
+	return vouch_err_sys(u->src.err, VOUCH_EIO, "'%s': entry '%s': %s", u->name,
+	                     vouch_tree_quote(path, len, q, sizeof(q)), what);
 }
 
 /* ---- the path table ---- */
@@ -622,6 +635,7 @@ digest_thread(void *arg)
 			break;
 		off += n;
 	}
+	s->hashed = off;
 	free(buf);
 	return NULL;
 }
@@ -648,6 +662,8 @@ digest_join(struct src *s, int cancel, vouch_err *err)
 	s->thr_started = 0;
 	if (!cancel && s->thr_rc != VOUCH_OK)
 		return vouch_err_set(err, s->thr_rc, "%s", s->thr_err.msg);
+	if (!cancel)
+		return vouch_file_unchanged(s->fd, &s->st0, (uint64_t)s->hashed, s->name, err);
 	return VOUCH_OK;
 }
 
@@ -1021,9 +1037,9 @@ data_block(struct ux *u, struct wfile *w, int *fd, const char *p, size_t len,
 	if (rc == VOUCH_OK)
 		w->got_data = 1;
 	if (rc == VOUCH_OK && *pos != w->phys && lseek(*fd, (off_t)*pos, SEEK_SET) < 0)
-		rc = vouch_err_sys(u->src.err, VOUCH_EIO, "'%s': cannot seek", u->name);
-	if (rc == VOUCH_OK)
-		rc = vouch_write_all(*fd, buf, sz, "extracted file", u->src.err);
+		rc = entry_sys(u, p, len, "cannot seek");
+	if (rc == VOUCH_OK && vouch_write_all(*fd, buf, sz, "", NULL) != VOUCH_OK)
+		rc = entry_sys(u, p, len, "cannot write");
 	if (rc == VOUCH_OK) {
 		hq_feed(&u->hq, w->seq, buf, sz, !w->fed, 0);
 		w->fed = 1;
@@ -1068,11 +1084,10 @@ write_data(struct ux *u, struct wfile *w, const char *p, size_t len)
 			rc = wfile_open(u, w, &fd, p, len);
 		w->got_data = 1;
 		if (rc == VOUCH_OK && ftruncate(fd, (off_t)pos) != 0)
-			rc = vouch_err_sys(u->src.err, VOUCH_EIO, "'%s': cannot size a file",
-			                   u->name);
+			rc = entry_sys(u, p, len, "cannot write");
 	}
 	if (fd >= 0 && close(fd) != 0 && rc == VOUCH_OK)
-		rc = vouch_err_sys(u->src.err, VOUCH_EIO, "'%s': cannot write a file", u->name);
+		rc = entry_sys(u, p, len, "cannot write");
 	if (rc == VOUCH_OK) {
 		hq_feed(&u->hq, w->seq, NULL, 0, !w->fed, 1);
 		w->size = pos;
@@ -1905,6 +1920,8 @@ extract(struct ux *u, int fd, const char *tmpdir, vouch_unpack_result *r, vouch_
 			return vouch_err_set(err, VOUCH_ELIMIT, "'%s': archive larger than %llu bytes",
 			                     u->name, (unsigned long long)u->o->max_archive_bytes);
 		u->src.size = st.st_size;
+		u->src.st0 = st;
+		u->src.name = u->name;
 		rc = digest_start(&u->src, err);
 		if (rc != VOUCH_OK)
 			return rc;
@@ -2007,10 +2024,10 @@ vouch_unpack_file(const char *archive, const char *target, const vouch_unpack_op
 	int fd, rc;
 
 	if (strcmp(archive, "-") == 0)
-		return vouch_unpack_fd(STDIN_FILENO, "<stdin>", target, opts, res, err);
-	fd = open(archive, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", archive);
+		return (rc = vouch_stdin_check(err)) != VOUCH_OK ? rc
+		    : vouch_unpack_fd(STDIN_FILENO, "<stdin>", target, opts, res, err);
+	if ((rc = vouch_open_regular(archive, &fd, err)) != VOUCH_OK)
+		return rc;
 	rc = vouch_unpack_fd(fd, archive, target, opts, res, err);
 	close(fd);
 	return rc;

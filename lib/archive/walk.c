@@ -14,6 +14,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "vouch/file.h"
 #include "vouch/walk.h"
 
 #define DEF_MAX_DEPTH 256u
@@ -27,28 +28,7 @@
 static const char *
 quote(const char *s, size_t len, char *out, size_t outsz)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (o + 8 >= outsz) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c < 0x20 || c == 0x7f || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	out[o] = '\0';
-	return out;
+	return vouch_quote(s, len, out, outsz);
 }
 
 /* ---- directory walk ---- */
@@ -469,33 +449,7 @@ vouch_walk_readlink(const vouch_walk_entry *e, vouch_buf *target, vouch_err *err
 int
 vouch_open_input(const char *path, int *fd, vouch_err *err)
 {
-	char q[QUOTE_MAX];
-	struct stat st;
-	int f;
-
-	*fd = -1;
-	if (strcmp(path, "-") == 0) {
-		*fd = STDIN_FILENO;
-		return VOUCH_OK;
-	}
-	quote(path, strlen(path), q, sizeof(q));
-	f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (f < 0 && errno == ENOENT && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-		return vouch_err_set(err, VOUCH_EIO, "cannot open '%s': dangling symbolic link", q);
-	if (f < 0)
-		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", q);
-	if (fstat(f, &st) != 0) {
-		close(f);
-		return vouch_err_sys(err, VOUCH_EIO, "cannot stat '%s'", q);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(f);
-		return vouch_err_set(err, VOUCH_EINPUT, "'%s': %s", q,
-		    S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
-	}
-	blocking(f);
-	*fd = f;
-	return VOUCH_OK;
+	return vouch_open_regular(path, fd, err);
 }
 
 /* ---- archive members ---- */
@@ -518,6 +472,8 @@ struct vouch_members {
 	int seekable;               /* fd mode without a tap on a regular file */
 	int opened, ended, io_failed;
 	vouch_err ioerr;
+	struct stat st0;            /* fd mode: the file when opened */
+	uint64_t nread;             /* fd mode: bytes read by source_read */
 };
 
 int
@@ -583,6 +539,8 @@ source_read(vouch_members *m, const void **out)
 		do
 			n = read(m->fd, m->buf, MEMBER_CHUNK);
 		while (n < 0 && errno == EINTR);
+		if (n > 0)
+			m->nread += (uint64_t)n;
 		if (n < 0) {
 			vouch_err_sys(&m->ioerr, VOUCH_EIO, "cannot read '%s'", m->name);
 			m->io_failed = 1;
@@ -703,12 +661,11 @@ int
 vouch_members_open_fd(vouch_members *m, int fd, const char *name, vouch_hasher *tap,
                       vouch_err *err)
 {
-	struct stat st;
-
 	m->fd = fd;
 	m->tap = tap;
-	m->seekable = tap == NULL && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    lseek(fd, 0, SEEK_CUR) >= 0;
+	if (fstat(fd, &m->st0) != 0)
+		return vouch_err_sys(err, VOUCH_EIO, "cannot stat '%s'", name);
+	m->seekable = tap == NULL && S_ISREG(m->st0.st_mode) && lseek(fd, 0, SEEK_CUR) >= 0;
 	m->buf = malloc(MEMBER_CHUNK);
 	if (m->buf == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
@@ -859,16 +816,21 @@ int
 vouch_members_drain(vouch_members *m, vouch_err *err)
 {
 	const void *p;
-	ssize_t n;
+	ssize_t n = 0;
 
 	m->ended = 1;
 	if (m->io_failed)
 		return vouch_err_set(err, m->ioerr.code, "%s", m->ioerr.msg);
-	if (m->buf == NULL || m->tap == NULL)
+	if (m->buf == NULL)
 		return VOUCH_OK;
-	while ((n = source_read(m, &p)) > 0)
+	while (m->tap != NULL && (n = source_read(m, &p)) > 0)
 		continue;
-	if (n < 0)
+	if (m->tap != NULL && n < 0)
 		return vouch_err_set(err, m->ioerr.code, "%s", m->ioerr.msg);
+	/* members and digests must come from the file as it was opened; a tap
+	 * saw every byte, so a short read shows too */
+	if (m->fd >= 0 && vouch_file_unchanged(m->fd, &m->st0,
+	    m->tap != NULL ? m->nread : (uint64_t)m->st0.st_size, "", NULL) != VOUCH_OK)
+		return vouch_err_set(err, VOUCH_EIO, "'%s': changed while being read", m->name);
 	return VOUCH_OK;
 }

@@ -57,11 +57,10 @@ load_keys(struct run *r, vouch_err *err)
 	if (o->nkeys == 0 || o->nkeys > VOUCH_VERIFY_MAX_KEYS)
 		return vouch_err_set(err, VOUCH_EUSAGE, "give 1 to %d keys", VOUCH_VERIFY_MAX_KEYS);
 	for (; r->nkeys < o->nkeys; r->nkeys++) {
+		/* the message names the file already */
 		rc = vouch_key_load_file(o->key_paths[r->nkeys], NULL, 0, &r->keys[r->nkeys], err);
-		if (rc != VOUCH_OK) {
-			vouch_err_prefix(err, "'%s'", o->key_paths[r->nkeys]);
+		if (rc != VOUCH_OK)
 			return rc;
-		}
 	}
 	for (size_t i = 0, distinct = 0; i < r->nkeys; i++) {
 		size_t j = 0;

@@ -302,14 +302,14 @@ cmp_tmpfile(struct cmp_ctx *c, char *path, size_t pathsz)
 }
 
 int
-cmp_hash_file(const char *file, struct cmp_side *s)
+cmp_hash_file(const char *file, struct cmp_side *s, vouch_err *err)
 {
 	vouch_digests d;
 	int fd = -1, rc;
 
-	rc = vouch_open_read_nofollow(file, &fd, NULL);
+	rc = vouch_open_read_nofollow(file, &fd, err);
 	if (rc == VOUCH_OK)
-		rc = vouch_digest_fd(fd, file, VOUCH_ALG_SHA256, &d, NULL);
+		rc = vouch_digest_fd(fd, file, VOUCH_ALG_SHA256, &d, err);
 	if (fd >= 0)
 		close(fd);
 	if (rc != VOUCH_OK)
@@ -324,6 +324,7 @@ struct hash_job {
 	const char *file;
 	struct cmp_side side;
 	int rc;
+	vouch_err err;
 };
 
 static void *
@@ -331,18 +332,24 @@ hash_thread(void *arg)
 {
 	struct hash_job *j = arg;
 
-	j->rc = cmp_hash_file(j->file, &j->side);
+	vouch_err_clear(&j->err);
+	j->rc = cmp_hash_file(j->file, &j->side, &j->err);
 	return NULL;
 }
 
 /* Hash both files, in parallel when they are large. */
 static int
-hash_pair(const char *fa, const char *fb, struct cmp_side *sa, struct cmp_side *sb)
+hash_pair(const char *fa, const char *fb, struct cmp_side *sa, struct cmp_side *sb,
+          vouch_err *err)
 {
-	struct hash_job ja = { fa, { 0, 0, { 0 } }, 0 }, jb = { fb, { 0, 0, { 0 } }, 0 };
+	struct hash_job ja, jb;
 	struct stat st;
 	pthread_t t;
 
+	memset(&ja, 0, sizeof(ja));
+	memset(&jb, 0, sizeof(jb));
+	ja.file = fa;
+	jb.file = fb;
 	if (stat(fa, &st) == 0 && st.st_size > (8 << 20) &&
 	    pthread_create(&t, NULL, hash_thread, &ja) == 0) {
 		hash_thread(&jb);
@@ -353,6 +360,8 @@ hash_pair(const char *fa, const char *fb, struct cmp_side *sa, struct cmp_side *
 	}
 	*sa = ja.side;
 	*sb = jb.side;
+	if (ja.rc != VOUCH_OK || jb.rc != VOUCH_OK)
+		*err = ja.rc != VOUCH_OK ? ja.err : jb.err;
 	return ja.rc != VOUCH_OK ? ja.rc : jb.rc;
 }
 
@@ -438,12 +447,15 @@ cmp_files_ex(struct cmp_ctx *c, const char *path, const char *fa, const char *fb
 	int rc;
 
 	if (!sa->present || !sb->present) {
-		if (hash_pair(fa, fb, sa, sb) != VOUCH_OK) {
+		vouch_err why;
+
+		vouch_err_clear(&why);
+		if (hash_pair(fa, fb, sa, sb, &why) != VOUCH_OK) {
 			struct cmp_diff *d = cmp_add_diff(c, path, CMP_ERROR);
 
 			if (d != NULL)
 				d->summary = strdup("cannot be read");
-			cmp_note(c, "'%s': cannot be read", path);
+			cmp_note(c, "'%s': cannot be read: %s", path, why.msg);
 			return 0;
 		}
 	}
@@ -558,7 +570,7 @@ one_sided(struct cmp_ctx *c, const char *path, const char *file, int in_b, int t
 	d->hints = in_b ? VOUCH_HINT_MEMBER_ADDED : VOUCH_HINT_MEMBER_REMOVED;
 	d->summary = strdup(in_b ? "only in B (added)" : "only in A (removed)");
 	memset(&s, 0, sizeof(s));
-	if (cmp_hash_file(file, &s) == VOUCH_OK) {
+	if (cmp_hash_file(file, &s, NULL) == VOUCH_OK) {
 		if (in_b)
 			d->b = s;
 		else
@@ -817,6 +829,19 @@ cmp_top(struct cmp_ctx *c, const char *a, const char *b, const struct stat *sa,
 	return rc;
 }
 
+/* What the user names must be a file or a directory: a device or a FIFO
+ * is trouble (exit 2), never "different". */
+static int
+top_kind(const char *path, const struct stat *st, vouch_err *err)
+{
+	char q[200];
+
+	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode))
+		return VOUCH_OK;
+	return vouch_err_set(err, VOUCH_EINPUT, "'%s': not a regular file or directory",
+	                     vouch_quote(path, strlen(path), q, sizeof(q)));
+}
+
 int
 vouch_compare(const char *a, const char *b, const struct vouch_compare_opts *o,
               vouch_compare_report **out, vouch_err *err)
@@ -833,6 +858,8 @@ vouch_compare(const char *a, const char *b, const struct vouch_compare_opts *o,
 		return vouch_err_sys(err, VOUCH_EIO, "'%s'", a);
 	if (stat(b, &sb) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "'%s'", b);
+	if ((rc = top_kind(a, &sa, err)) != VOUCH_OK || (rc = top_kind(b, &sb, err)) != VOUCH_OK)
+		return rc;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");

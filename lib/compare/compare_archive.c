@@ -887,14 +887,30 @@ cmp_no_inner_diff(struct cmp_ctx *c, const char *path, const struct listing *la,
 	return 0;
 }
 
+/* The passes over an archive open it by name again: it must be the file
+ * that was there when the comparison began. */
+static void
+check_unchanged(struct cmp_ctx *c, const char *path, const char *file, const struct stat *st0)
+{
+	struct stat now;
+
+	if (stat(file, &now) != 0 || !vouch_stat_same(st0, &now))
+		cmp_note(c, "'%s': changed while being read", path);
+}
+
 int
 cmp_archives(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
              unsigned depth)
 {
 	struct listing la, lb;
+	struct stat sa0, sb0;
 	size_t before = c->r->ndiffs;
 	int rc;
 
+	if (stat(fa, &sa0) != 0 || stat(fb, &sb0) != 0) {
+		cmp_note(c, "'%s': cannot stat", path);
+		return 0;
+	}
 	memset(&la, 0, sizeof(la));
 	memset(&lb, 0, sizeof(lb));
 	la.label = "A";
@@ -919,6 +935,8 @@ cmp_archives(struct cmp_ctx *c, const char *path, const char *fa, const char *fb
 		rc = check_order(c, path, &la, &lb);
 	if (rc == 0 && (extract_wanted(c, fa, &la) != 0 || extract_wanted(c, fb, &lb) != 0))
 		cmp_note(c, "'%s': members could not be extracted", path);
+	check_unchanged(c, path, fa, &sa0);
+	check_unchanged(c, path, fb, &sb0);
 	if (rc == 0)
 		rc = recurse_members(c, path, &la, &lb, depth);
 	if (rc == 0 && c->r->ndiffs == before && !c->r->incomplete)

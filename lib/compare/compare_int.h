@@ -149,7 +149,7 @@ CMP_INTERNAL char *cmp_printable_text(const char *s, size_t n);
 CMP_INTERNAL int cmp_tmpfile(struct cmp_ctx *c, char *path, size_t pathsz);
 CMP_INTERNAL int cmp_files(struct cmp_ctx *c, const char *path, const char *fa,
                            const char *fb, unsigned depth);
-CMP_INTERNAL int cmp_hash_file(const char *file, struct cmp_side *s);
+CMP_INTERNAL int cmp_hash_file(const char *file, struct cmp_side *s, vouch_err *err);
 CMP_INTERNAL char *cmp_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* compare_archive.c: 1 handled, 0 not an archive, <0 error (recorded) */

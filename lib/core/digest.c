@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "vouch/digest.h"
+#include "vouch/file.h"
 
 static const struct alg_info {
 	unsigned bit;
@@ -167,8 +168,13 @@ vouch_digest_fd(int fd, const char *name, unsigned want, vouch_digests *out, vou
 {
 	vouch_hasher *h = NULL;
 	unsigned char *chunk = NULL;
+	struct stat before;
+	off_t start = lseek(fd, 0, SEEK_CUR);
+	uint64_t total = start > 0 ? (uint64_t)start : 0;
 	int rc;
 
+	if (fstat(fd, &before) != 0)
+		return vouch_err_sys(err, VOUCH_EIO, "cannot stat '%s'", name);
 	rc = vouch_hasher_new(want, &h, err);
 	if (rc != VOUCH_OK)
 		return rc;
@@ -189,11 +195,14 @@ vouch_digest_fd(int fd, const char *name, unsigned want, vouch_digests *out, vou
 		}
 		if (n == 0)
 			break;
+		total += (uint64_t)n;
 		rc = vouch_hasher_update(h, chunk, (size_t)n, err);
 		if (rc != VOUCH_OK)
 			goto out;
 	}
-	rc = vouch_hasher_final(h, out, err);
+	rc = vouch_file_unchanged(fd, &before, total, name, err);
+	if (rc == VOUCH_OK)
+		rc = vouch_hasher_final(h, out, err);
 out:
 	free(chunk);
 	vouch_hasher_free(h);
@@ -203,18 +212,12 @@ out:
 int
 vouch_digest_file(const char *path, unsigned want, vouch_digests *out, vouch_err *err)
 {
-	struct stat st;
 	int fd, rc;
 
 	if (strcmp(path, "-") == 0)
 		return vouch_digest_fd(STDIN_FILENO, "<stdin>", want, out, err);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", path);
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return vouch_err_set(err, VOUCH_EINPUT, "'%s': is a directory", path);
-	}
+	if ((rc = vouch_open_regular(path, &fd, err)) != VOUCH_OK)
+		return rc;
 	rc = vouch_digest_fd(fd, path, want, out, err);
 	close(fd);
 	return rc;

@@ -67,18 +67,21 @@ int
 vouch_read_file(const char *path, size_t max, vouch_buf *out, vouch_err *err)
 {
 	struct stat st;
+	size_t start;
 	int fd, rc;
 
 	if (strcmp(path, "-") == 0)
 		return vouch_read_fd(STDIN_FILENO, "<stdin>", max, out, err);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", path);
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if ((rc = vouch_open_regular(path, &fd, err)) != VOUCH_OK)
+		return rc;
+	if (fstat(fd, &st) != 0) {
 		close(fd);
-		return vouch_err_set(err, VOUCH_EINPUT, "'%s': is a directory", path);
+		return vouch_err_sys(err, VOUCH_EIO, "cannot stat '%s'", path);
 	}
+	start = out->len;
 	rc = vouch_read_fd(fd, path, max, out, err);
+	if (rc == VOUCH_OK)
+		rc = vouch_file_unchanged(fd, &st, out->len - start, path, err);
 	close(fd);
 	return rc;
 }

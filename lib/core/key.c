@@ -1118,9 +1118,8 @@ vouch_key_passphrase_file(const char *path, vouch_buf *out, vouch_err *err)
 
 	if (strcmp(path, "-") == 0)
 		return vouch_key_passphrase_fd(STDIN_FILENO, "<stdin>", out, err);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", path);
+	if ((rc = vouch_open_regular(path, &fd, err)) != VOUCH_OK)
+		return rc;
 	rc = vouch_key_passphrase_fd(fd, path, out, err);
 	close(fd);
 	return rc;

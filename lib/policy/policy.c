@@ -516,10 +516,9 @@ vouch_policy_load(const char *path, vouch_policy **out, vouch_err *err)
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	vouch_buf_init(&b, VOUCH_POLICY_MAX_BYTES + 1);
-	rc = vouch_read_file(path, VOUCH_POLICY_MAX_BYTES, &b, err);
-	if (rc == VOUCH_OK)
-		rc = vouch_policy_parse(b.data ? (const char *)b.data : "", b.len, dir, out, err);
-	if (rc != VOUCH_OK)
+	rc = vouch_read_file(path, VOUCH_POLICY_MAX_BYTES, &b, err);   /* names path */
+	if (rc == VOUCH_OK && (rc = vouch_policy_parse(b.data ? (const char *)b.data : "", b.len,
+	    dir, out, err)) != VOUCH_OK)
 		vouch_err_prefix(err, "policy '%s'", path);
 	vouch_buf_free(&b);
 	return rc;

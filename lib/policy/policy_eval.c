@@ -355,27 +355,36 @@ listed(char *const *list, size_t n, const char *s)
 }
 
 /* ": path, path, path": the first differing paths, when the verdict lists
- * them (vouch_comparison.differingPaths); "" otherwise. */
+ * them (vouch_comparison.differingPaths); "" otherwise.  A path is shown
+ * whole or not at all (a cut one names another section or file); ", ..."
+ * says that more were left out. */
+#define DIFF_PATHS_SHOWN 3
+#define DIFF_PATHS_MORE ", ..."
 static void
 diff_paths(const cJSON *cmp, char *list, size_t size)
 {
 	const cJSON *p;
-	size_t used = 0, shown = 0;
+	size_t used = 0, shown = 0, room = size - sizeof(DIFF_PATHS_MORE);
+	int more = 0;
 
 	list[0] = '\0';
 	cJSON_ArrayForEach(p, vouch_json_get_array(cmp, "differingPaths")) {
 		int n;
 
-		if (!cJSON_IsString(p) || shown == 3)
+		if (!cJSON_IsString(p))
 			break;
-		n = snprintf(list + used, size - used, "%s%.80s", shown ? ", " : ": ", p->valuestring);
-		if (n < 0 || (size_t)n >= size - used) {
+		n = shown == DIFF_PATHS_SHOWN ? -1
+		    : snprintf(list + used, room - used, "%s%s", shown ? ", " : ": ", p->valuestring);
+		if (n < 0 || (size_t)n >= room - used) {
 			list[used] = '\0';
+			more = 1;
 			break;
 		}
 		used += (size_t)n;
 		shown++;
 	}
+	if (more)
+		snprintf(list + used, size - used, "%s", shown ? DIFF_PATHS_MORE : ": ...");
 }
 
 /* Mode of a verdict from its vouch_comparison extension; "" when absent. */

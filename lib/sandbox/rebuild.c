@@ -134,8 +134,13 @@ open_source(struct rebuild *rb, vouch_err *err)
 		rc = resolve(rb, loc, rb->source_path, sizeof(rb->source_path), err);
 	if (rc != VOUCH_OK)
 		return rc;
-	if ((rb->source_fd = open(rb->source_path, O_RDONLY | O_CLOEXEC)) < 0)
-		return vouch_err_sys(err, VOUCH_EINPUT, "missing source '%s'", rb->source_path);
+	if ((rc = vouch_open_regular(rb->source_path, &rb->source_fd, NULL)) != VOUCH_OK) {
+		if (rc == VOUCH_EIO)
+			return vouch_err_sys(err, VOUCH_EINPUT, "missing source '%s'",
+			                     rb->source_path);
+		return vouch_err_set(err, VOUCH_EINPUT, "source '%s' is not a regular file (an "
+		    "archive)", rb->source_path);
+	}
 	if (fstat(rb->source_fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return vouch_err_set(err, VOUCH_EINPUT, "source '%s' is not a regular file (an "
 		    "archive)", rb->source_path);

@@ -598,10 +598,9 @@ vouch_recipe_load(const char *path, vouch_recipe **out, vouch_err *err)
 
 	*out = NULL;
 	vouch_buf_init(&b, VOUCH_RECIPE_MAX_BYTES);
-	rc = vouch_read_file(path, VOUCH_RECIPE_MAX_BYTES, &b, err);
-	if (rc == VOUCH_OK)
-		rc = vouch_recipe_parse(vouch_buf_cstr(&b), b.len, out, err);
-	if (rc != VOUCH_OK)
+	rc = vouch_read_file(path, VOUCH_RECIPE_MAX_BYTES, &b, err);   /* names path */
+	if (rc == VOUCH_OK &&
+	    (rc = vouch_recipe_parse(vouch_buf_cstr(&b), b.len, out, err)) != VOUCH_OK)
 		vouch_err_prefix(err, "'%s'", path);
 	vouch_buf_free(&b);
 	return rc;

@@ -637,7 +637,7 @@ static int
 submit_lines(vouch_logclient *lc, const char *name, const vouch_buf *b,
              const vouch_logclient_sink *sink)
 {
-	size_t pos = 0;
+	size_t pos = 0, lines = 0;
 	int rc, status = VOUCH_OK;
 
 	while (pos < b->len) {
@@ -647,6 +647,7 @@ submit_lines(vouch_logclient *lc, const char *name, const vouch_buf *b,
 		if (end > pos) {
 			vouch_err one;
 
+			lines++;
 			vouch_err_clear(&one);
 			if ((rc = submit_one(lc, name, b->data + pos, end - pos, sink, &one)) !=
 			    VOUCH_OK) {
@@ -655,6 +656,15 @@ submit_lines(vouch_logclient *lc, const char *name, const vouch_buf *b,
 			}
 		}
 		pos = end + 1;
+	}
+	if (lines == 0) {       /* nothing sent is not success */
+		vouch_err none;
+		char q[200];
+
+		vouch_err_set(&none, VOUCH_EINPUT, "'%s': no envelope in it",
+		              vouch_quote(name, strlen(name), q, sizeof(q)));
+		vouch_logclient_sink_warn(sink, &none);
+		status = VOUCH_EINPUT;
 	}
 	return status;
 }

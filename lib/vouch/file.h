@@ -10,6 +10,7 @@
 #define VOUCH_FILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "buf.h"
 #include "error.h"
@@ -21,6 +22,31 @@ extern "C" {
 /* open(2) for reading, refusing to follow a symlink in the last component
  * (O_NOFOLLOW), with O_CLOEXEC.  "-" is not special here. */
 int vouch_open_read_nofollow(const char *path, int *fd, vouch_err *err);
+
+/* Open a named input for reading: "-" is stdin; anything but a regular
+ * file (a FIFO, a device, a directory) is refused with VOUCH_EINPUT,
+ * without blocking on a FIFO that has no writer.  Every tool opens the
+ * files it is given to read through here (or vouch_read_file). */
+int vouch_open_regular(const char *path, int *fd, vouch_err *err);
+
+/* Refuse a standard input that is a directory or a device (a FIFO, socket
+ * or regular file is fine). */
+int vouch_stdin_check(vouch_err *err);
+
+/* After reading nread bytes of fd, whose fstat before the first read was
+ * *before: fail (VOUCH_EIO, "changed while being read") when fd is a
+ * regular file whose size, inode, mtime or ctime moved, or when nread is
+ * not its size (a short read).  Not regular: always VOUCH_OK. */
+struct stat;
+int vouch_file_unchanged(int fd, const struct stat *before, uint64_t nread,
+                         const char *name, vouch_err *err);
+
+/* 1 when two stats of one file show the same inode, size, mtime and ctime. */
+int vouch_stat_same(const struct stat *a, const struct stat *b);
+
+/* len bytes of s for a one-line message: control bytes and backslash as \xHH, cut
+ * with "..." to fit outsz (at least 8).  Returns out. */
+const char *vouch_quote(const char *s, size_t len, char *out, size_t outsz);
 
 /* Read all of fd into out; fails with VOUCH_ELIMIT past max bytes.  name is
  * used in messages only. */
