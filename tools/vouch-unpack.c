@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,60 @@ struct state {
 	vouch_unpack_opts opts;
 	vouch_unpack_result res;
 	vouch_buf out;
+	const char *archive;
 	int quiet;
 };
+
+/* SIGINT, SIGTERM, SIGHUP: the library stops and removes its temporary
+ * tree; then the signal is raised again, so the caller sees it. */
+static volatile sig_atomic_t caught;
+
+static void
+on_signal(int sig)
+{
+	caught = sig;
+}
+
+static void
+catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;     /* no SA_RESTART: a blocked read returns */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			(void)sigaction(sigs[i], &sa, NULL);
+}
+
+static void
+reraise(void)
+{
+	if (caught == 0)
+		return;
+	(void)fflush(stderr);
+	signal(caught, SIG_DFL);
+	raise(caught);
+}
+
+/* Before the tree is placed: print the summary and make sure it got out;
+ * if it did not, nothing is placed (exit 2 means the target is as it was). */
+static int
+commit(const vouch_unpack_result *r, void *ctx, vouch_err *err)
+{
+	struct state *st = ctx;
+	int rc;
+
+	if (st->quiet)
+		return VOUCH_OK;
+	rc = vouch_unpack_result_json(r, st->archive, &st->out, err);
+	if (rc == VOUCH_OK && (fwrite(st->out.data, 1, st->out.len, stdout) != st->out.len ||
+	    fflush(stdout) != 0 || ferror(stdout)))
+		rc = vouch_err_sys(err, VOUCH_EIO, "error writing to standard output");
+	return rc;
+}
 
 static uint64_t
 size_arg(const char *s, const char *opt)
@@ -158,14 +211,15 @@ main(int argc, char **argv)
 	vouch_unpack_opts_default(&st.opts);
 	parse_args(&st, argc, argv);
 	vouch_buf_init(&st.out, 0);
+	st.archive = argv[optind];
+	st.opts.cancel = &caught;
+	st.opts.commit = commit;
+	st.opts.commit_ctx = &st;
+	catch_signals();
 	rc = vouch_unpack_file(argv[optind], argv[optind + 1], &st.opts, &st.res, &err);
-	if (rc == VOUCH_OK && !st.quiet)
-		rc = vouch_unpack_result_json(&st.res, argv[optind], &st.out, &err);
-	if (rc == VOUCH_OK && !st.quiet &&
-	    fwrite(st.out.data, 1, st.out.len, stdout) != st.out.len)
-		rc = vouch_err_sys(&err, VOUCH_EIO, "error writing to standard output");
 	if (rc != VOUCH_OK)
 		cli_warn_err(&err);
+	reraise();
 	vouch_buf_free(&st.out);
 	vouch_unpack_result_free(&st.res);
 	return cli_finish(vouch_exit_code(rc));

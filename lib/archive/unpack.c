@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include "vouch/json.h"
 #include "vouch/tree.h"
 #include "vouch/unpack.h"
+#include "unpack_tmp.h"
 
 #define UNPACK_READ_BLOCK (256u * 1024u)
 #define UNPACK_HASH_BLOCK (1024u * 1024u)
@@ -85,6 +87,7 @@ struct src {                   /* the archive bytes */
 	struct stat st0;       /* a regular file as opened */
 	const char *name;
 	int64_t hashed;        /* bytes the digest thread read */
+	volatile sig_atomic_t *cancel;
 };
 
 #define HQ_SLOTS 8u
@@ -168,6 +171,17 @@ entry_sys(struct ux *u, const char *path, size_t len, const char *what)
 
 	return vouch_err_sys(u->src.err, VOUCH_EIO, "'%s': entry '%s': %s", u->name,
 	                     vouch_tree_quote(path, len, q, sizeof(q)), what);
+}
+
+/* The caller asked us to stop (a signal): fail so that everything is
+ * cleaned up on the way out. */
+static int
+cancelled(const struct ux *u, vouch_err *err)
+{
+	if (u->o->cancel == NULL || !*u->o->cancel)
+		return 0;
+	vouch_err_set(err, VOUCH_EIO, "interrupted");
+	return 1;
 }
 
 /* ---- the path table ---- */
@@ -586,6 +600,21 @@ stack_goto(struct ux *u, const char *path, size_t plen, const char *full, size_t
 	return VOUCH_OK;
 }
 
+/* A helper thread with every signal blocked, so that a signal the caller
+ * catches (to cancel) interrupts the thread that reads the input. */
+static int
+start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 /* ---- reading the archive, hashing every byte once ---- */
 
 static la_ssize_t
@@ -644,7 +673,7 @@ static int
 digest_start(struct src *s, vouch_err *err)
 {
 	vouch_err_clear(&s->thr_err);
-	if (pthread_create(&s->thr, NULL, digest_thread, s) != 0)
+	if (start_thread(&s->thr, digest_thread, s) != 0)
 		return vouch_err_set(err, VOUCH_EIO, "cannot start a thread");
 	s->thr_started = 1;
 	return VOUCH_OK;
@@ -718,6 +747,10 @@ src_spool(struct src *s, int dirfd, const char *tmpdir, uint64_t max, vouch_err 
 	for (;;) {
 		ssize_t n = read(s->fd, s->buf, UNPACK_READ_BLOCK);
 
+		if (s->cancel != NULL && *s->cancel) {
+			close(fd);
+			return vouch_err_set(err, VOUCH_EIO, "interrupted");
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -846,7 +879,7 @@ hq_start(struct hq *q, vouch_err *err)
 		return vouch_err_set(err, VOUCH_EIO, "cannot create a mutex");
 	if (pthread_cond_init(&q->can_put, NULL) != 0 ||
 	    pthread_cond_init(&q->can_take, NULL) != 0 ||
-	    pthread_create(&q->thr, NULL, hq_worker, q) != 0) {
+	    start_thread(&q->thr, hq_worker, q) != 0) {
 		pthread_mutex_destroy(&q->mu);
 		return vouch_err_set(err, VOUCH_EIO, "cannot start a thread");
 	}
@@ -1064,7 +1097,13 @@ write_data(struct ux *u, struct wfile *w, const char *p, size_t len)
 		const void *buf = NULL;
 		size_t sz = 0;
 		la_int64_t off = 0;
-		int r = archive_read_data_block(u->a, &buf, &sz, &off);
+		int r;
+
+		if (cancelled(u, u->src.err)) {
+			rc = VOUCH_EIO;
+			break;
+		}
+		r = archive_read_data_block(u->a, &buf, &sz, &off);
 
 		if (r == ARCHIVE_EOF) {
 			if (off > 0 && (uint64_t)off > pos)
@@ -1726,6 +1765,10 @@ read_entries(struct ux *u, vouch_err *err)
 			u->is_ar = archive_format(u->a) == ARCHIVE_FORMAT_AR ||
 			           (archive_format(u->a) & ARCHIVE_FORMAT_BASE_MASK) ==
 			           ARCHIVE_FORMAT_AR;
+		if (cancelled(u, err)) {
+			rc = VOUCH_EIO;
+			break;
+		}
 		if (++u->entries > u->o->max_entries) {
 			rc = vouch_err_set(err, VOUCH_ELIMIT, "'%s': more than %llu entries", u->name,
 			                   (unsigned long long)u->o->max_entries);
@@ -1772,6 +1815,7 @@ target_state(const char *target, char **tmpl, int *existed, vouch_err *err)
 {
 	const char *slash = strrchr(target, '/');
 	size_t dl = slash ? (size_t)(slash - target) + 1 : 0;
+	char prefix[96];
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
@@ -1796,11 +1840,17 @@ target_state(const char *target, char **tmpl, int *existed, vouch_err *err)
 	} else if (errno != ENOENT) {
 		return vouch_err_sys(err, VOUCH_EIO, "cannot check target '%s'", target);
 	}
-	*tmpl = malloc(dl + 32);
+	if (unpack_tmp_prefix(prefix, sizeof(prefix)) != 0)
+		return vouch_err_set(err, VOUCH_EIO, "cannot name a temporary directory");
+	*tmpl = malloc(dl + strlen(prefix) + sizeof("XXXXXX"));
 	if (*tmpl == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	memcpy(*tmpl, target, dl);
-	memcpy(*tmpl + dl, ".vouch-unpack-XXXXXX", sizeof(".vouch-unpack-XXXXXX"));
+	(*tmpl)[dl] = '\0';
+	/* what killed runs left here goes first (only theirs: owner gone) */
+	(void)unpack_remove_stale(dl ? *tmpl : ".");
+	memcpy(*tmpl + dl, prefix, strlen(prefix));
+	memcpy(*tmpl + dl + strlen(prefix), "XXXXXX", sizeof("XXXXXX"));
 	return VOUCH_OK;
 }
 
@@ -1915,6 +1965,7 @@ extract(struct ux *u, int fd, const char *tmpdir, vouch_unpack_result *r, vouch_
 		return vouch_err_sys(err, VOUCH_EIO, "cannot stat '%s'", u->name);
 	u->src.fd = fd;
 	u->src.err = err;
+	u->src.cancel = u->o->cancel;
 	if (S_ISREG(st.st_mode)) {
 		if ((uint64_t)st.st_size > u->o->max_archive_bytes)
 			return vouch_err_set(err, VOUCH_ELIMIT, "'%s': archive larger than %llu bytes",
@@ -2002,6 +2053,10 @@ vouch_unpack_fd(int fd, const char *name, const char *target, const vouch_unpack
 	if (rc == VOUCH_OK && fchmod(u.root, 0755) != 0)
 		rc = vouch_err_sys(err, VOUCH_EIO, "cannot set the mode of '%s'", tmp);
 	ux_free(&u);
+	if (rc == VOUCH_OK && o.commit != NULL)
+		rc = o.commit(&r, o.commit_ctx, err);
+	if (rc == VOUCH_OK && o.cancel != NULL && *o.cancel)
+		rc = vouch_err_set(err, VOUCH_EIO, "interrupted");
 	if (rc == VOUCH_OK)
 		rc = place(tmp, target, existed, err);
 	if (rc == VOUCH_OK)

@@ -39,6 +39,7 @@
 #define VOUCH_UNPACK_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include "buf.h"
 #include "digest.h"
@@ -47,6 +48,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct vouch_unpack_result;
 
 typedef struct vouch_unpack_opts {
 	uint64_t max_total_bytes;   /* file content written, default 4 GiB */
@@ -63,6 +66,17 @@ typedef struct vouch_unpack_opts {
 	                               digests; 0 means VOUCH_ALG_SHA256 */
 	int portable;               /* refuse case-only path variants */
 	int allow_external_links;   /* keep symlinks resolving outside the tree */
+	/* When set (by the caller's signal handler, say), the extraction stops
+	 * at the next entry or block, removes its temporary directory and
+	 * fails with "interrupted".  May be NULL. */
+	volatile sig_atomic_t *cancel;
+	/* Called with the finished result just before the tree is moved to
+	 * the target; a status other than VOUCH_OK abandons the extraction
+	 * (the target stays as it was) and is returned.  vouch-unpack writes
+	 * and flushes its JSON here, so exit 2 always means "nothing placed".
+	 * May be NULL. */
+	int (*commit)(const struct vouch_unpack_result *r, void *ctx, vouch_err *err);
+	void *commit_ctx;
 } vouch_unpack_opts;
 
 /* Fill every field with its default. */
