@@ -36,6 +36,7 @@
 #include "vouch/json.h"
 #include "vouch/tree.h"
 #include "vouch/unpack.h"
+#include "vouch/zipcheck.h"
 #include "unpack_tmp.h"
 
 #define UNPACK_READ_BLOCK (256u * 1024u)
@@ -1765,6 +1766,11 @@ read_entries(struct ux *u, vouch_err *err)
 			u->is_ar = archive_format(u->a) == ARCHIVE_FORMAT_AR ||
 			           (archive_format(u->a) & ARCHIVE_FORMAT_BASE_MASK) ==
 			           ARCHIVE_FORMAT_AR;
+		if (u->entries == 0 && (archive_format(u->a) & ARCHIVE_FORMAT_BASE_MASK) ==
+		    ARCHIVE_FORMAT_ZIP &&
+		    (rc = vouch_zip_check_fd(u->src.fd, (uint64_t)u->src.size, u->name, err)) !=
+		    VOUCH_OK)
+			break;
 		if (cancelled(u, err)) {
 			rc = VOUCH_EIO;
 			break;

@@ -16,6 +16,7 @@
 
 #include "vouch/file.h"
 #include "vouch/walk.h"
+#include "vouch/zipcheck.h"
 
 #define DEF_MAX_DEPTH 256u
 #define DEF_MAX_PATH 32768u
@@ -472,6 +473,7 @@ struct vouch_members {
 	int seekable;               /* fd mode without a tap on a regular file */
 	int opened, ended, io_failed;
 	vouch_err ioerr;
+	int zip_checked;
 	struct stat st0;            /* fd mode: the file when opened */
 	uint64_t nread;             /* fd mode: bytes read by source_read */
 };
@@ -743,6 +745,22 @@ fill_member(vouch_members *m, struct archive_entry *e)
 	return 1;
 }
 
+/* A zip read from a file or memory: its central directory must agree with
+ * its local headers.  (A zip inside an archive is read as a stream, from
+ * its local headers only, and is not checked here.) */
+static int
+zip_check(vouch_members *m, vouch_err *err)
+{
+	m->zip_checked = 1;
+	if ((archive_format(m->a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP)
+		return VOUCH_OK;
+	if (m->parent == NULL && m->fd < 0)
+		return vouch_zip_check_mem(m->mem, m->mem_len, m->name, err);
+	if (m->parent == NULL && S_ISREG(m->st0.st_mode))
+		return vouch_zip_check_fd(m->fd, (uint64_t)m->st0.st_size, m->name, err);
+	return VOUCH_OK;
+}
+
 int
 vouch_members_next(vouch_members *m, const vouch_member **member, vouch_err *err)
 {
@@ -758,6 +776,10 @@ vouch_members_next(vouch_members *m, const vouch_member **member, vouch_err *err
 		}
 		if (r < ARCHIVE_WARN)
 			return archive_fail(m, "", err);
+		if (m->count == 0 && !m->zip_checked && (r = zip_check(m, err)) != VOUCH_OK) {
+			m->ended = 1;
+			return r;
+		}
 		if (!fill_member(m, e))
 			continue;
 		if (++m->count > m->max) {

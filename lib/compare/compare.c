@@ -279,6 +279,13 @@ cmp_note(struct cmp_ctx *c, const char *fmt, ...)
 	r->notes[r->nnotes++] = s;
 }
 
+void
+cmp_refuse(struct cmp_ctx *c, const vouch_err *why)
+{
+	if (c->refused.code == VOUCH_OK)
+		c->refused = *why;
+}
+
 int
 cmp_tmpfile(struct cmp_ctx *c, char *path, size_t pathsz)
 {
@@ -456,6 +463,8 @@ cmp_files_ex(struct cmp_ctx *c, const char *path, const char *fa, const char *fb
 			if (d != NULL)
 				d->summary = strdup("cannot be read");
 			cmp_note(c, "'%s': cannot be read: %s", path, why.msg);
+			if (why.code == VOUCH_EIO && strstr(why.msg, "changed while being read"))
+				cmp_refuse(c, &why);
 			return 0;
 		}
 	}
@@ -879,6 +888,8 @@ vouch_compare(const char *a, const char *b, const struct vouch_compare_opts *o,
 	free(rb);
 	if (c.tmpdir[0] != '\0')
 		rm_tree(c.tmpdir);
+	if (rc == VOUCH_OK && c.refused.code != VOUCH_OK)
+		rc = vouch_err_set(err, c.refused.code, "%s", c.refused.msg);
 	if (rc != VOUCH_OK) {
 		vouch_compare_report_free(r);
 		return rc;

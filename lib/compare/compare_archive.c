@@ -15,6 +15,7 @@
 #include "compare_int.h"
 #include "vouch/codec.h"
 #include "vouch/file.h"
+#include "vouch/zipcheck.h"
 
 struct entry {
 	char *name;           /* printable, normalized */
@@ -259,6 +260,38 @@ listing_free(struct listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* A zip whose central directory and local headers disagree is noted
+ * (the comparison is incomplete: exit 2) and not read further. */
+static int
+zip_refused(struct cmp_ctx *c, const char *path, const char *file, const char *side,
+            struct archive *a)
+{
+	struct stat st;
+	vouch_err why;
+	char *label;
+	int fd = -1, bad = 0;
+
+	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP)
+		return 0;
+	/* a member extracted to a temporary file goes by its path in the report */
+	label = c->tmpdir[0] != '\0' && strncmp(file, c->tmpdir, strlen(c->tmpdir)) == 0
+	    ? cmp_strdupf("%s (%s)", path, side) : strdup(file);
+	if (label == NULL)
+		return 0;
+	vouch_err_clear(&why);
+	if (vouch_open_read_nofollow(file, &fd, &why) != VOUCH_OK || fstat(fd, &st) != 0 ||
+	    vouch_zip_check_fd(fd, (uint64_t)st.st_size, label, &why) != VOUCH_OK)
+		bad = 1;
+	if (fd >= 0)
+		close(fd);
+	if (bad && why.code == VOUCH_OK)
+		vouch_err_set(&why, VOUCH_EIO, "'%s': cannot check the zip", label);
+	if (bad)
+		cmp_refuse(c, &why);
+	free(label);
+	return bad;
+}
+
 /* First pass: list and hash every member. 0 ok, 1 not an archive, -1 error. */
 static int
 scan(struct cmp_ctx *c, const char *path, const char *file, struct listing *l)
@@ -287,6 +320,10 @@ scan(struct cmp_ctx *c, const char *path, const char *file, struct listing *l)
 				         msg ? msg : "?");
 				free(msg);
 			}
+			break;
+		}
+		if (idx == 0 && zip_refused(c, path, file, l->label, a)) {
+			rc = 1;     /* compared as bytes only; the note makes it trouble */
 			break;
 		}
 		if (idx == 0) {
@@ -893,9 +930,14 @@ static void
 check_unchanged(struct cmp_ctx *c, const char *path, const char *file, const struct stat *st0)
 {
 	struct stat now;
+	vouch_err why;
 
-	if (stat(file, &now) != 0 || !vouch_stat_same(st0, &now))
-		cmp_note(c, "'%s': changed while being read", path);
+	if (stat(file, &now) == 0 && vouch_stat_same(st0, &now))
+		return;
+	vouch_err_clear(&why);
+	vouch_err_set(&why, VOUCH_EIO, "'%s': changed while being read", path);
+	cmp_note(c, "%s", why.msg);
+	cmp_refuse(c, &why);
 }
 
 int

@@ -128,6 +128,7 @@ struct cmp_ctx {
 	int members_limited;
 	int size_limited;
 	unsigned disasm_runs; /* objdump processes started (CMP_MAX_DISASM_RUNS) */
+	vouch_err refused;    /* hostile or changing input: the whole run is exit 2 */
 };
 
 #define CMP_MAX_DISASM_RUNS 64
@@ -143,6 +144,9 @@ CMP_INTERNAL int cmp_add_item(struct cmp_diff *d, const char *name, const char *
 CMP_INTERNAL int cmp_add_member(struct cmp_ctx *c, const char *path, int status);
 CMP_INTERNAL void cmp_note(struct cmp_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Refuse the comparison (the first reason wins): vouch_compare fails with
+ * it instead of reporting a verdict. */
+CMP_INTERNAL void cmp_refuse(struct cmp_ctx *c, const vouch_err *why);
 CMP_INTERNAL char *cmp_join(const char *parent, const char *name);
 CMP_INTERNAL char *cmp_printable(const char *s, size_t n);
 CMP_INTERNAL char *cmp_printable_text(const char *s, size_t n);

@@ -40,6 +40,7 @@
 #include "link.h"
 #include "tree.h"
 #include "unpack.h"
+#include "zipcheck.h"
 #include "compare.h"
 #include "elf.h"
 #include "recipe.h"
