@@ -245,6 +245,15 @@ vouch_envelope_sig_keyid(const vouch_envelope *env, size_t i)
 	return i < env->nsigs ? env->sigs[i].keyid : NULL;
 }
 
+const uint8_t *
+vouch_envelope_sig_bytes(const vouch_envelope *env, size_t i, size_t *len)
+{
+	if (i >= env->nsigs)
+		return NULL;
+	*len = env->sigs[i].len;
+	return env->sigs[i].sig;
+}
+
 int
 vouch_envelope_sign(vouch_envelope *env, const vouch_key *key, vouch_err *err)
 {

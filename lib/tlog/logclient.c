@@ -554,6 +554,38 @@ out:
 
 /* The answer to one submitted envelope must prove that very entry into a
  * checkpoint signed by the log's key. */
+/* The log dedups envelopes by vouch_logentry_dedup_key: an envelope logged
+ * before in another spelling is answered with the stored entry.  Then leaf
+ * becomes that entry's leaf hash, once the entry, read and verified from
+ * the log, is shown to be the same envelope. */
+static int
+equivalent_entry(vouch_logclient *lc, const char *name, const uint8_t *data, size_t len,
+                 const cJSON *answer, uint64_t index, vouch_hash leaf, vouch_err *err)
+{
+	const char *lh = vouch_json_get_string(answer, "leaf_hash");
+	char hex[2 * VOUCH_HASH_LEN + 1];
+	vouch_hash mine, theirs;
+	vouch_buf e;
+	int rc;
+
+	if (lh == NULL || strcmp(lh, vouch_hex_encode(leaf, VOUCH_HASH_LEN, hex)) == 0)
+		return VOUCH_OK;
+	vouch_buf_init(&e, 1 << 20);
+	if ((rc = vouch_logclient_get_entry(lc, index, &e, err)) == VOUCH_OK) {
+		if (e.len > 0 && e.data[e.len - 1] == '\n')
+			e.len--;
+		if (vouch_logentry_dedup_key(data, len, mine, NULL) != VOUCH_OK ||
+		    vouch_logentry_dedup_key(e.data, e.len, theirs, NULL) != VOUCH_OK ||
+		    memcmp(mine, theirs, VOUCH_HASH_LEN) != 0)
+			rc = vouch_err_set(err, VOUCH_EINPUT, "'%s': the log answered with entry %llu, "
+			                   "another envelope", name, (unsigned long long)index);
+		else
+			rc = vouch_merkle_leaf_hash(e.data, e.len, leaf, err);
+	}
+	vouch_buf_free(&e);
+	return rc;
+}
+
 static int
 check_answer(vouch_logclient *lc, const char *name, const uint8_t *data, size_t len,
              const vouch_buf *resp, vouch_err *err)
@@ -573,6 +605,7 @@ check_answer(vouch_logclient *lc, const char *name, const uint8_t *data, size_t 
 	}
 	if ((rc = vouch_merkle_leaf_hash(data, len, leaf, err)) != VOUCH_OK ||
 	    (rc = vouch_tlogproof_parse(proof, strlen(proof), &p, err)) != VOUCH_OK ||
+	    (rc = equivalent_entry(lc, name, data, len, j, p.index, leaf, err)) != VOUCH_OK ||
 	    (rc = vouch_tlogproof_verify(&p, leaf, lc->origin,
 	                                 (vouch_note_verifier *const *)&lc->ver, 1, NULL,
 	                                 err)) != VOUCH_OK)

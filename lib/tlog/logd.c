@@ -43,7 +43,8 @@
 struct item {
 	uint8_t *data;
 	size_t len;
-	vouch_hash leaf;
+	vouch_hash leaf;      /* of data */
+	vouch_hash key;       /* vouch_logentry_dedup_key of data */
 	int state;            /* ST_* */
 	uint64_t index;
 	uint64_t size;        /* of the checkpoint that committed it */
@@ -139,8 +140,9 @@ store_snapshot(struct vouch_logd *d, vouch_err *err)
 static int
 store_open(struct vouch_logd *d, unsigned flags, vouch_err *err)
 {
-	int rc = vouch_logstore_open(d->o.dir, d->o.origin, d->o.key, flags, vouch_logentry_indexer,
-	                             NULL, &d->store, err);
+	int rc = vouch_logstore_open_keyed(d->o.dir, d->o.origin, d->o.key, flags,
+	                                   vouch_logentry_indexer, NULL, vouch_logentry_keyer,
+	                                   NULL, &d->store, err);
 
 	return rc == VOUCH_OK ? store_snapshot(d, err) : rc;
 }
@@ -304,14 +306,14 @@ sequencer(void *arg)
 }
 
 static struct item *
-find_pending(struct vouch_logd *d, const vouch_hash leaf)
+find_pending(struct vouch_logd *d, const vouch_hash key)
 {
 	struct item *lists[2] = { d->inflight, d->head }, *it;
 	int i;
 
 	for (i = 0; i < 2; i++)
 		for (it = lists[i]; it != NULL; it = it->next)
-			if (memcmp(it->leaf, leaf, VOUCH_HASH_LEN) == 0)
+			if (memcmp(it->key, key, VOUCH_HASH_LEN) == 0)
 				return it;
 	return NULL;
 }
@@ -507,17 +509,38 @@ out:
 	return rc;
 }
 
-/* Already committed?  VOUCH_OK with the answer, VOUCH_ENEGATIVE if not. */
+/* The leaf hash of committed entry index, from its level-0 tile. */
 static int
-existing(struct vouch_logd *d, const vouch_hash leaf, vouch_buf *out, vouch_err *err)
+stored_leaf(struct vouch_logd *d, uint64_t index, uint64_t size, vouch_hash leaf,
+            vouch_err *err)
+{
+	uint8_t *tile = malloc((size_t)VOUCH_TILE_WIDTH * VOUCH_HASH_LEN);
+	uint64_t n = index / VOUCH_TILE_WIDTH;
+	int rc;
+
+	if (tile == NULL)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	rc = vouch_logstore_read_tile((void *)d->o.dir, 0, n, vouch_tile_width(0, n, size), tile,
+	                              err);
+	if (rc == VOUCH_OK)
+		memcpy(leaf, tile + (index % VOUCH_TILE_WIDTH) * VOUCH_HASH_LEN, VOUCH_HASH_LEN);
+	free(tile);
+	return rc;
+}
+
+/* Already committed (the same envelope, however spelled)?  VOUCH_OK with
+ * the answer for the stored entry, VOUCH_ENEGATIVE if not. */
+static int
+existing(struct vouch_logd *d, const vouch_hash key, vouch_buf *out, vouch_err *err)
 {
 	uint64_t index = 0, size;
+	vouch_hash leaf;
 	char *note = NULL;
 	size_t note_len;
 	int rc;
 
 	pthread_rwlock_rdlock(&d->store_rw);
-	rc = d->store != NULL ? vouch_logstore_find_leaf(d->store, leaf, &index, err) : VOUCH_EIO;
+	rc = d->store != NULL ? vouch_logstore_find_leaf(d->store, key, &index, err) : VOUCH_EIO;
 	pthread_rwlock_unlock(&d->store_rw);
 	pthread_mutex_lock(&d->snap_mu);
 	size = d->size;
@@ -525,6 +548,8 @@ existing(struct vouch_logd *d, const vouch_hash leaf, vouch_buf *out, vouch_err 
 	if (rc == VOUCH_OK && (note = strdup(d->note)) == NULL)
 		rc = VOUCH_ENOMEM;
 	pthread_mutex_unlock(&d->snap_mu);
+	if (rc == VOUCH_OK)
+		rc = stored_leaf(d, index, size, leaf, err);
 	if (rc == VOUCH_OK)
 		rc = add_response(d, index, size, leaf, note, note_len, NULL, 0, out, err);
 	free(note);
@@ -534,7 +559,7 @@ existing(struct vouch_logd *d, const vouch_hash leaf, vouch_buf *out, vouch_err 
 /* Queue (or join) the entry and wait until it is committed. */
 static unsigned
 enqueue_and_wait(struct vouch_logd *d, const uint8_t *data, size_t len, const vouch_hash leaf,
-                 vouch_buf *out, vouch_err *err)
+                 const vouch_hash key, vouch_buf *out, vouch_err *err)
 {
 	struct item *it;
 	uint64_t gen;
@@ -544,10 +569,10 @@ enqueue_and_wait(struct vouch_logd *d, const uint8_t *data, size_t len, const vo
 	pthread_mutex_lock(&d->mu);
 	for (;;) {
 		gen = d->commits;
-		if ((it = find_pending(d, leaf)) != NULL)
+		if ((it = find_pending(d, key)) != NULL)
 			break;
 		pthread_mutex_unlock(&d->mu);
-		rc = existing(d, leaf, out, err);
+		rc = existing(d, key, out, err);
 		if (rc == VOUCH_OK)
 			return MHD_HTTP_OK;
 		if (rc != VOUCH_ENEGATIVE)
@@ -569,6 +594,7 @@ enqueue_and_wait(struct vouch_logd *d, const uint8_t *data, size_t len, const vo
 			memcpy(it->data, data, len);
 			it->len = len;
 			memcpy(it->leaf, leaf, VOUCH_HASH_LEN);
+			memcpy(it->key, key, VOUCH_HASH_LEN);
 			it->refs = 1; /* the sequencer's */
 			it->queued_at = now_ms();
 			if (d->tail != NULL)
@@ -586,7 +612,7 @@ enqueue_and_wait(struct vouch_logd *d, const uint8_t *data, size_t len, const vo
 		pthread_cond_wait(&d->done, &d->mu);
 	pthread_mutex_unlock(&d->mu);
 	if (it->state == ST_DONE)
-		rc = add_response(d, it->index, it->size, leaf, it->note, it->note_len,
+		rc = add_response(d, it->index, it->size, it->leaf, it->note, it->note_len,
 		                  it->have_proof ? (const vouch_hash *)it->proof : NULL, it->nproof,
 		                  out, err);
 	else
@@ -604,7 +630,7 @@ handle_add(struct vouch_logd *d, struct MHD_Connection *c, struct req *rq)
 {
 	vouch_buf out;
 	vouch_err err;
-	vouch_hash leaf;
+	vouch_hash leaf, key;
 	enum MHD_Result ret;
 	unsigned status;
 	int rc;
@@ -621,10 +647,11 @@ handle_add(struct vouch_logd *d, struct MHD_Connection *c, struct req *rq)
 		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, vouch_err_msg(&err));
 	if (rc != VOUCH_OK)
 		return reply_error(c, MHD_HTTP_BAD_REQUEST, vouch_err_msg(&err));
-	if (vouch_merkle_leaf_hash(rq->body.data, rq->body.len, leaf, &err) != VOUCH_OK)
+	if (vouch_merkle_leaf_hash(rq->body.data, rq->body.len, leaf, &err) != VOUCH_OK ||
+	    vouch_logentry_dedup_key(rq->body.data, rq->body.len, key, &err) != VOUCH_OK)
 		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, vouch_err_msg(&err));
 	vouch_buf_init(&out, 0);
-	status = enqueue_and_wait(d, rq->body.data, rq->body.len, leaf, &out, &err);
+	status = enqueue_and_wait(d, rq->body.data, rq->body.len, leaf, key, &out, &err);
 	if (status == MHD_HTTP_OK)
 		ret = reply(c, MHD_HTTP_OK, "application/json", out.data, out.len, "no-store");
 	else

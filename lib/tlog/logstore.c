@@ -36,6 +36,8 @@ struct vouch_logstore {
 	pthread_mutex_t rmu;             /* rdb */
 	int dirfd;                       /* DIR, for syncfs */
 	vouch_logstore_indexer indexer;
+	vouch_logstore_keyer keyer;
+	void *kctx;
 	void *ictx;
 };
 
@@ -267,8 +269,13 @@ db_index_entry(vouch_logstore *ls, uint64_t idx, const uint8_t *e, size_t n,
 	size_t i;
 	int rc;
 
+	vouch_hash k;
+
+	/* the dedup column: the keyer's key, or the leaf hash */
+	if (ls->keyer == NULL || ls->keyer(ls->kctx, e, n, k) != 0)
+		memcpy(k, leaf, VOUCH_HASH_LEN);
 	sqlite3_bind_int64(ls->ins_leaf, 1, (sqlite3_int64)idx);
-	sqlite3_bind_blob(ls->ins_leaf, 2, leaf, VOUCH_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(ls->ins_leaf, 2, k, VOUCH_HASH_LEN, SQLITE_STATIC);
 	if ((rc = db_step_done(ls, ls->ins_leaf, err)) != VOUCH_OK || ls->indexer == NULL)
 		return rc;
 	vouch_buf_reset(scratch);
@@ -318,8 +325,22 @@ db_catch_up(vouch_logstore *ls, int reindex, vouch_err *err)
 
 	vouch_buf_init(&b, BUNDLE_MAX + 1);
 	vouch_buf_init(&scratch, (size_t)VOUCH_LOGSTORE_SUBJECTS_MAX * 32 + 1);
+	/* an index keyed another way (user_version: 0 leaf hash, 1 keyer) is
+	 * rebuilt */
+	if (sqlite3_prepare_v2(ls->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		rc = db_fail(ls, "version", err);
+		goto out;
+	}
+	if (sqlite3_column_int(st, 0) != (ls->keyer != NULL))
+		reindex = 1;
+	sqlite3_finalize(st);
+	st = NULL;
 	if (reindex && (rc = db_exec(ls, "DELETE FROM leaves; DELETE FROM subjects;", err)) !=
 	                   VOUCH_OK)
+		goto out;
+	if ((rc = db_exec(ls, ls->keyer != NULL ? "PRAGMA user_version = 1"
+	                                        : "PRAGMA user_version = 0", err)) != VOUCH_OK)
 		goto out;
 	snprintf(sql, sizeof sql, "DELETE FROM leaves WHERE idx >= %llu;"
 	                          "DELETE FROM subjects WHERE idx >= %llu;",
@@ -634,6 +655,16 @@ vouch_logstore_open(const char *dir, const char *origin, const vouch_key *key,
                     unsigned flags, vouch_logstore_indexer indexer, void *ictx,
                     vouch_logstore **out, vouch_err *err)
 {
+	return vouch_logstore_open_keyed(dir, origin, key, flags, indexer, ictx, NULL, NULL, out,
+	                                 err);
+}
+
+int
+vouch_logstore_open_keyed(const char *dir, const char *origin, const vouch_key *key,
+                          unsigned flags, vouch_logstore_indexer indexer, void *ictx,
+                          vouch_logstore_keyer keyer, void *kctx, vouch_logstore **out,
+                          vouch_err *err)
+{
 	vouch_logstore *ls = NULL;
 	char path[PATH_MAX];
 	int rc;
@@ -647,6 +678,8 @@ vouch_logstore_open(const char *dir, const char *origin, const vouch_key *key,
 	ls->key = key;
 	ls->indexer = indexer;
 	ls->ictx = ictx;
+	ls->keyer = keyer;
+	ls->kctx = kctx;
 	vouch_buf_init(&ls->note, VOUCH_NOTE_MAX + 1);
 	vouch_buf_init(&ls->edge, BUNDLE_MAX + 1);
 	if ((ls->dir = strdup(dir)) == NULL) {

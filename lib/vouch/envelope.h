@@ -57,6 +57,8 @@ const uint8_t *vouch_envelope_payload(const vouch_envelope *env, size_t *len);
 size_t vouch_envelope_sig_count(const vouch_envelope *env);
 /* keyid hint of signature i ("" when absent). */
 const char *vouch_envelope_sig_keyid(const vouch_envelope *env, size_t i);
+/* Decoded bytes of signature i (NULL past the end). */
+const uint8_t *vouch_envelope_sig_bytes(const vouch_envelope *env, size_t i, size_t *len);
 
 /* Sign PAE with key and append the signature, keyid = vouch_key_id(key).
  * The payload is not touched. */

@@ -22,6 +22,19 @@ extern "C" {
  * VOUCH_LOGSTORE_SUBJECTS_MAX) are appended to subjects (may be NULL). */
 int vouch_logentry_check(const uint8_t *body, size_t len, const vouch_key *const *keys,
                          size_t nkeys, vouch_buf *subjects, vouch_err *err);
+/* The dedup key of an envelope: the same envelope however it is spelled
+ * (whitespace, key order, escapes, base64 alphabet, signature order or
+ * repeats, keyid hints, unknown fields) has the same key:
+ *   SHA-256( "vouch-logentry-dedup-v1" 0x0A
+ *            u64be(len type) type  u64be(len payload) payload
+ *            u64be(n)  { u64be(len sig) sig } * n )
+ * over the payloadType, the decoded payload bytes and the n distinct
+ * decoded signature byte strings in ascending (length, bytes) order.
+ * keyid is left out: it is an unauthenticated hint.  VOUCH_EINPUT when
+ * body is not an envelope.  key: 32 bytes. */
+int vouch_logentry_dedup_key(const uint8_t *body, size_t len, uint8_t key[32], vouch_err *err);
+/* A vouch_logstore_keyer using vouch_logentry_dedup_key. */
+int vouch_logentry_keyer(void *ctx, const uint8_t *entry, size_t len, uint8_t key[32]);
 /* A vouch_logstore_indexer using vouch_logentry_check without keys. */
 void vouch_logentry_indexer(void *ctx, const uint8_t *entry, size_t len, vouch_buf *out);
 

@@ -42,6 +42,11 @@ extern "C" {
 typedef void (*vouch_logstore_indexer)(void *ctx, const uint8_t *entry, size_t len,
                                        vouch_buf *out);
 
+/* The dedup key of an entry (what vouch_logstore_find_leaf looks up);
+ * 0 and key set, or non-zero to key the entry by its leaf hash. */
+typedef int (*vouch_logstore_keyer)(void *ctx, const uint8_t *entry, size_t len,
+                                    vouch_hash key);
+
 typedef struct vouch_logstore vouch_logstore;
 
 /* Create DIR (it may exist but must hold no checkpoint) with an empty log:
@@ -57,6 +62,12 @@ int vouch_logstore_create(const char *dir, const char *origin, const vouch_key *
 int vouch_logstore_open(const char *dir, const char *origin, const vouch_key *key,
                         unsigned flags, vouch_logstore_indexer indexer, void *ictx,
                         vouch_logstore **out, vouch_err *err);
+/* As vouch_logstore_open, with entries found by keyer's key instead of
+ * their leaf hash (a store keyed another way is reindexed at open). */
+int vouch_logstore_open_keyed(const char *dir, const char *origin, const vouch_key *key,
+                              unsigned flags, vouch_logstore_indexer indexer, void *ictx,
+                              vouch_logstore_keyer keyer, void *kctx,
+                              vouch_logstore **out, vouch_err *err);
 void vouch_logstore_free(vouch_logstore *ls);
 
 /* The current (committed) checkpoint and its signed note. */
@@ -70,7 +81,8 @@ const char *vouch_logstore_checkpoint_note(const vouch_logstore *ls, size_t *len
 int vouch_logstore_append(vouch_logstore *ls, const uint8_t *const *entries,
                           const size_t *lens, size_t n, uint64_t *first, vouch_err *err);
 
-/* Index of a committed entry with this leaf hash: VOUCH_OK and *index, or
+/* Index of a committed entry with this leaf hash (or, opened with a keyer,
+ * this key; the first such entry): VOUCH_OK and *index, or
  * VOUCH_ENEGATIVE when there is none.  This and vouch_logstore_lookup may be
  * called from other threads while an append runs (not during open/free). */
 int vouch_logstore_find_leaf(vouch_logstore *ls, const vouch_hash leaf, uint64_t *index,

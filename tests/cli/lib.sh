@@ -11,6 +11,15 @@ trap 'rm -rf "$T"' EXIT
 passed=0
 failed=0
 
+# Background processes a test starts go into PIDS; with
+# 'trap stop_all EXIT' they are stopped and $T removed at exit.
+PIDS=""
+stop_all() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	failed=$((failed + 1))
