@@ -147,6 +147,11 @@ CMP_INTERNAL void cmp_note(struct cmp_ctx *c, const char *fmt, ...)
 /* Refuse the comparison (the first reason wins): vouch_compare fails with
  * it instead of reporting a verdict. */
 CMP_INTERNAL void cmp_refuse(struct cmp_ctx *c, const vouch_err *why);
+/* compare_prov.c: VOUCH_OK when the provenance at path (a statement or an
+ * envelope holding one) names every rebuilt (A) artifact's sha256 among its
+ * subjects; VOUCH_EINPUT saying which it does not name. */
+CMP_INTERNAL int cmp_provenance_names(const vouch_compare_report *r, const char *path,
+                                      vouch_err *err);
 CMP_INTERNAL char *cmp_join(const char *parent, const char *name);
 CMP_INTERNAL char *cmp_printable(const char *s, size_t n);
 CMP_INTERNAL char *cmp_printable_text(const char *s, size_t n);

@@ -578,13 +578,16 @@ file_uri(const char *name)
 }
 
 static int
-add_provenance(vouch_vsa *v, const char *path, const char *uri, vouch_err *err)
+add_provenance(const vouch_compare_report *r, vouch_vsa *v, const char *path, const char *uri,
+               vouch_err *err)
 {
 	vouch_digests d;
 	char *u = NULL;
 	int rc;
 
-	rc = vouch_digest_file(path, VOUCH_ALG_SHA256, &d, err);
+	rc = cmp_provenance_names(r, path, err);
+	if (rc == VOUCH_OK)
+		rc = vouch_digest_file(path, VOUCH_ALG_SHA256, &d, err);
 	if (rc != VOUCH_OK)
 		return rc;
 	if (uri == NULL) {
@@ -643,7 +646,7 @@ build_vsa(const vouch_compare_report *r, const vouch_buf *report_json, const cha
 	if (rc == VOUCH_OK)
 		rc = vouch_vsa_set_verifier_version(v, "vouch-compare", PACKAGE_VERSION, err);
 	if (rc == VOUCH_OK && prov != NULL)
-		rc = add_provenance(v, prov, prov_uri, err);
+		rc = add_provenance(r, v, prov, prov_uri, err);
 	if (rc == VOUCH_OK)
 		rc = vouch_vsa_set_extension(v, "comparison", comparison_ext(r, sha), err);
 	if (rc == VOUCH_OK)

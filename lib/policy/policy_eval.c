@@ -590,6 +590,8 @@ trusted_envelope(struct eval *ev, const vouch_evbundle *b, size_t e, const vouch
 	t.result = -1;
 	t.where = (char *)vouch_evbundle_entry_where(b, e);
 	reason = check_verdict(ev, st, &t, buf, sizeof(buf));
+	if (reason == NULL)
+		reason = policy_check_provenance(ev->p, ev->key_ok, b, st, buf, sizeof(buf));
 	rc = check_inclusion(ev, b, e, &t, &missing, bad, sizeof(bad), err);
 	if (rc == VOUCH_OK && reason == NULL && missing != NULL) {
 		if (bad[0] != '\0')

@@ -44,4 +44,15 @@ struct vouch_policy {
 	size_t nallkeys;
 };
 
+struct vouch_evbundle;
+struct vouch_statement;
+/* policy_prov.c: NULL when the verdict st links no provenance that the
+ * bundle carries, or each linked one names every rebuilt digest of the
+ * verdict (vouch_comparison.rebuilt) and was signed by a key that signed
+ * the verdict (key_ok, per p->allkeys); otherwise the reason, in buf. */
+const char *policy_check_provenance(const vouch_policy *p, const unsigned char *key_ok,
+                                    const struct vouch_evbundle *b,
+                                    const struct vouch_statement *st, char *buf,
+                                    size_t bufsz);
+
 #endif

@@ -175,7 +175,9 @@ expect_grep 'pkg.deb/data.tar.xz/usr/share/pkg/blob.bin \[content\]' "$T/out" "d
 expect_grep 'hint (probable cause, not proof): archive-metadata-only' "$T/out" "hints labelled"
 
 # statement: subject = B, FAILED / PASSED, digest of the report
-printf '{"provenance":"test"}\n' >"$T/prov.json"
+# the provenance must name the rebuilt (A) file (issue 14: harden-provenance.sh)
+printf '{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"pkg.deb","digest":{"sha256":"%s"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}\n' \
+	"$(sha256sum "$A/pkg.deb" | cut -c1-64)" >"$T/prov.json"
 expect_status 1 "$C" --statement --report "$T/rep.json" --provenance "$T/prov.json" \
 	"$A/pkg.deb" "$B/pkg.deb"
 cp "$T/out" "$T/st.json"
