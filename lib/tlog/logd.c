@@ -35,6 +35,7 @@
 #include "vouch/logstore.h"
 #include "vouch/merkle.h"
 #include "vouch/tile.h"
+#include "logd_guard.h"
 #include "vouch/tlogproof.h"
 
 #define LOOKUP_MAX 1000
@@ -85,6 +86,7 @@ struct vouch_logd {
 	int locks_ready;           /* the mutexes and conds above were set up */
 	pthread_t seq;
 	struct MHD_Daemon *mhd;
+	struct logd_guard *guard;  /* request deadlines, eviction */
 };
 
 static uint64_t
@@ -694,6 +696,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		*con_cls = rq;
 		return MHD_YES;
 	}
+	if (*upload_size == 0)      /* the last call: the request is all here */
+		logd_guard_received(c);
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
 		if (strcmp(url, "/add") == 0)
 			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
@@ -729,8 +733,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct req *rq = *con_cls;
 
 	(void)cls;
-	(void)c;
 	(void)code;
+	logd_guard_completed(c);
 	if (rq != NULL) {
 		vouch_buf_free(&rq->body);
 		free(rq);
@@ -830,6 +834,8 @@ logd_shutdown(struct vouch_logd *d)
 		MHD_stop_daemon(d->mhd);
 		d->mhd = NULL;
 	}
+	logd_guard_free(d->guard);
+	d->guard = NULL;
 	if (d->seq_started) {
 		pthread_mutex_lock(&d->mu);
 		d->stopping = 1;
@@ -877,9 +883,14 @@ start_threads(struct vouch_logd *d, vouch_err *err)
 		return vouch_err_sys(err, VOUCH_EIO, "cannot start the sequencer");
 	}
 	d->seq_started = 1;
+	/* three quarters of the slots for requests still arriving; past that a
+	 * new connection evicts the one that has waited longest */
+	if (logd_guard_new(&d->guard, (unsigned)(d->o.max_conn - d->o.max_conn / 4),
+	                   d->o.timeout_s * 1000) != 0)
+		return vouch_err_set(err, VOUCH_EIO, "cannot start the connection guard");
 	d->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 	                              MHD_USE_POLL,
-	                          0, NULL, NULL, handler, d,
+	                          0, logd_guard_accept, d->guard, handler, d,
 	                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&d->sa,
 	                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)d->o.max_conn,
 	                          /* one address cannot take every connection
@@ -889,6 +900,9 @@ start_threads(struct vouch_logd *d, vouch_err *err)
 	                          (unsigned)d->o.max_conn_per_ip,
 	                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)d->o.timeout_s,
 	                          MHD_OPTION_NOTIFY_COMPLETED, completed, d,
+	                          /* a request must arrive whole within the
+	                             timeout from its first byte (logd_guard.c) */
+	                          MHD_OPTION_NOTIFY_CONNECTION, logd_guard_notify, d->guard,
 	                          MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 	                          MHD_OPTION_END);
 	if (d->mhd == NULL)

@@ -12,17 +12,9 @@ B=$VOUCH_BIN
 trap stop_all EXIT
 cd "$T"
 ORIGIN=example.com/vouch-dedup-test
-"$B/vouch-keygen" -o log >/dev/null
 "$B/vouch-keygen" -o sub >/dev/null
 "$B/vouch-keygen" -o sub2 >/dev/null
-VKEY=$("$B/vouch-logd" -d log.d -k log.key -o "$ORIGIN" --init)
-"$B/vouch-logd" -d log.d -k log.key -o "$ORIGIN" -l 127.0.0.1:0 --port-file port \
-	--submitters sub.pub 2>logd.err &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s port ] || { cat logd.err >&2; fail "vouch-logd did not start"; exit 1; }
-URL=http://127.0.0.1:$(cat port)
+serve_new_log "$ORIGIN" --submitters sub.pub
 VL() { "$B/vouch-log" -l "$URL" -K "$VKEY" -t 10 "$@"; }
 
 d=$(printf 'artifact' | sha256sum | cut -c1-64)

@@ -20,6 +20,23 @@ stop_all() {
 	rm -rf "$T"
 }
 
+# serve_new_log ORIGIN [vouch-logd options]: a new log in $T/log.d signed by
+# $T/log.key, served by vouch-logd on a free loopback port (stopped by
+# stop_all); sets URL and VKEY (the log's verifier key).
+serve_new_log() {
+	origin=$1
+	shift
+	"$VOUCH_BIN/vouch-keygen" -o "$T/log" >/dev/null
+	VKEY=$("$VOUCH_BIN/vouch-logd" -d "$T/log.d" -k "$T/log.key" -o "$origin" --init)
+	"$VOUCH_BIN/vouch-logd" -d "$T/log.d" -k "$T/log.key" -o "$origin" -l 127.0.0.1:0 \
+		--port-file "$T/port" "$@" 2>"$T/logd.err" &
+	PIDS="$PIDS $!"
+	i=0
+	while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -s "$T/port" ] || { cat "$T/logd.err" >&2; fail "vouch-logd did not start"; exit 1; }
+	URL=http://127.0.0.1:$(cat "$T/port")
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	failed=$((failed + 1))
