@@ -30,24 +30,100 @@ digits_at(const uint8_t *p, size_t n, size_t i, size_t k)
 	return 1;
 }
 
-/* A date, a time of day or a Unix time in seconds somewhere in p. */
+static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+                                      "Sep", "Oct", "Nov", "Dec" };
+
 static int
-has_time_text(const uint8_t *p, size_t n)
+nondigit(const uint8_t *p, size_t n, size_t i)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (digits_at(p, n, i, 4) && i + 10 <= n && (p[i + 4] == '-' || p[i + 4] == '/') &&
-		    digits_at(p, n, i + 5, 2) && digits_at(p, n, i + 8, 2) &&
-		    (p[i] == '1' || p[i] == '2'))
-			return 1;
-		if (digits_at(p, n, i, 2) && i + 8 <= n && p[i + 2] == ':' &&
-		    digits_at(p, n, i + 3, 2) && p[i + 5] == ':' && digits_at(p, n, i + 6, 2))
-			return 1;
-		if (digits_at(p, n, i, 10) && (i == 0 || p[i - 1] < '0' || p[i - 1] > '9') &&
-		    !digits_at(p, n, i + 10, 1) && (p[i] == '1' || p[i] == '2' || p[i] == '3' ||
-		                                    p[i] == '4'))
-			return 1;
-	}
+	return i >= n || p[i] < '0' || p[i] > '9';
+}
+
+/* Length of a date or time token starting at p[i], or 0: 2024-05-01 (or
+ * with '/'), 12:34:56, "May  1 2024" (__DATE__), a 10-digit Unix time, a
+ * year 1970-2099 standing alone. */
+static size_t
+time_token(const uint8_t *p, size_t n, size_t i)
+{
+	if (i > 0 && !nondigit(p, n, i - 1))
+		return 0;
+	if (digits_at(p, n, i, 4) && i + 10 <= n && (p[i + 4] == '-' || p[i + 4] == '/') &&
+	    p[i + 7] == p[i + 4] && digits_at(p, n, i + 5, 2) && digits_at(p, n, i + 8, 2) &&
+	    (p[i] == '1' || p[i] == '2'))
+		return 10;
+	if (digits_at(p, n, i, 2) && i + 8 <= n && p[i + 2] == ':' && digits_at(p, n, i + 3, 2) &&
+	    p[i + 5] == ':' && digits_at(p, n, i + 6, 2))
+		return 8;
+	if (digits_at(p, n, i, 10) && nondigit(p, n, i + 10) && p[i] >= '1' && p[i] <= '4')
+		return 10;
+	if (digits_at(p, n, i, 4) && nondigit(p, n, i + 4) &&
+	    ((p[i] == '1' && p[i + 1] == '9' && p[i + 2] >= '7') || (p[i] == '2' && p[i + 1] == '0')))
+		return 4;
+	for (size_t m = 0; m < 12 && i + 11 <= n; m++)
+		if (memcmp(p + i, months[m], 3) == 0 && p[i + 3] == ' ' &&
+		    (p[i + 4] == ' ' || (p[i + 4] >= '0' && p[i + 4] <= '3')) &&
+		    digits_at(p, n, i + 5, 1) && p[i + 6] == ' ' && digits_at(p, n, i + 7, 4))
+			return 11;
 	return 0;
+}
+
+/* One or two bytes joining a date and a time: "2024-05-01 10:00", "...T..". */
+static int
+separators(const uint8_t *p, size_t from, size_t to)
+{
+	if (to - from > 2)
+		return 0;
+	for (size_t i = from; i < to; i++)
+		if (p[i] != ' ' && p[i] != 'T' && p[i] != ',')
+			return 0;
+	return 1;
+}
+
+/* Every byte of p[from, to) lies in a date or time token (non-empty). */
+static int
+all_time_text(const uint8_t *p, size_t n, size_t from, size_t to)
+{
+	size_t covered = from;
+
+	if (from >= to)
+		return 0;
+	/* tokens are at most 11 bytes: start looking a little before */
+	for (size_t i = from > 11 ? from - 11 : 0; i < to && covered < to; i++) {
+		size_t k = time_token(p, n, i);
+
+		if (k == 0)
+			continue;
+		if (i > covered && !separators(p, covered, i))
+			return 0;
+		if (i + k > covered)
+			covered = i + k;
+	}
+	return covered >= to;
+}
+
+/* The bytes that differ: [pre, na - suf) in a, [pre, nb - suf) in b. */
+static void
+changed_span(const uint8_t *a, size_t na, const uint8_t *b, size_t nb, size_t *pre, size_t *suf)
+{
+	size_t n = na < nb ? na : nb, p = 0, s = 0;
+
+	while (p < n && a[p] == b[p])
+		p++;
+	while (s < n - p && a[na - 1 - s] == b[nb - 1 - s])
+		s++;
+	*pre = p;
+	*suf = s;
+}
+
+/* The differing bytes are date or time text on both sides: a date that
+ * merely sits near a change is not enough. */
+static int
+changed_time_text(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+	size_t pre, suf;
+
+	changed_span(a, na, b, nb, &pre, &suf);
+	return all_time_text(a, na, pre, na - suf) && all_time_text(b, nb, pre, nb - suf);
 }
 
 static int
@@ -89,31 +165,80 @@ printable4(const uint8_t *p)
 	return 1;
 }
 
-/* Little-endian 32-bit Unix times at the same spot on both sides, at most
- * five years apart. */
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A little-endian 32-bit Unix time at i on both sides, differing, at most
+ * five years apart, not four letters. */
+static int
+time_at(const uint8_t *a, const uint8_t *b, size_t i)
+{
+	uint32_t va = le32(a + i), vb = le32(b + i);
+
+	return va != vb && plausible_time(va) && plausible_time(vb) &&
+	    (va > vb ? va - vb : vb - va) < 5u * 365 * 86400 &&
+	    !(printable4(a + i) && printable4(b + i));
+}
+
+/* Every differing byte of a and b (n bytes each) lies in a field of width
+ * bytes at which is_field holds; and some byte differs. */
+static int
+every_diff_in(const uint8_t *a, const uint8_t *b, size_t n, size_t width,
+              int (*is_field)(const uint8_t *, const uint8_t *, size_t))
+{
+	size_t diffs = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int in = 0;
+
+		if (a[i] == b[i])
+			continue;
+		diffs++;
+		for (size_t j = i >= width - 1 ? i - (width - 1) : 0; j <= i && j + width <= n && !in;
+		     j++)
+			in = is_field(a, b, j);
+		if (!in)
+			return 0;
+	}
+	return diffs > 0;
+}
+
+/* Every differing byte (sides of one length) lies in a 32-bit Unix time
+ * that differs between the sides. */
 static int
 has_binary_time(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
 {
-	size_t n = na < nb ? na : nb, text = 0;
+	size_t text = 0;
 
-	/* mostly text (strings, paths): numbers read out of it mean nothing */
-	for (size_t i = 0; i < n; i++)
-		text += (a[i] >= 0x20 && a[i] < 0x7f) || a[i] == 0;
-	if (n == 0 || text * 10 > n * 6)
+	if (na != nb || na == 0)
 		return 0;
+	/* mostly text (strings, paths): numbers read out of it mean nothing */
+	for (size_t i = 0; i < na; i++)
+		text += (a[i] >= 0x20 && a[i] < 0x7f) || a[i] == 0;
+	if (text * 10 > na * 6)
+		return 0;
+	return every_diff_in(a, b, na, 4, time_at);
+}
 
-	for (size_t i = 0; i + 4 <= n; i++) {
-		uint32_t va = (uint32_t)a[i] | (uint32_t)a[i + 1] << 8 | (uint32_t)a[i + 2] << 16 |
-		              (uint32_t)a[i + 3] << 24;
-		uint32_t vb = (uint32_t)b[i] | (uint32_t)b[i + 1] << 8 | (uint32_t)b[i + 2] << 16 |
-		              (uint32_t)b[i + 3] << 24;
+/* A 16-bit little-endian year 1970..2099 at j on both sides, differing by
+ * at most ten. */
+static int
+year_at(const uint8_t *a, const uint8_t *b, size_t j)
+{
+	unsigned ya = a[j] | (unsigned)a[j + 1] << 8, yb = b[j] | (unsigned)b[j + 1] << 8;
 
-		if (va != vb && plausible_time(va) && plausible_time(vb) &&
-		    (va > vb ? va - vb : vb - va) < 5u * 365 * 86400 &&
-		    !(printable4(a + i) && printable4(b + i)))
-			return 1;
-	}
-	return 0;
+	return ya != yb && ya >= 1970 && ya <= 2099 && yb >= 1970 && yb <= 2099 &&
+	    (ya > yb ? ya - yb : yb - ya) <= 10;
+}
+
+int
+cmp_year_change(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+	/* a year compiled in (date +%Y) */
+	return na == nb && every_diff_in(a, b, na, 2, year_at);
 }
 
 unsigned
@@ -121,7 +246,7 @@ cmp_window_hints(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
 {
 	unsigned h = 0;
 
-	if ((has_time_text(a, na) && has_time_text(b, nb)) || has_binary_time(a, na, b, nb))
+	if (changed_time_text(a, na, b, nb) || has_binary_time(a, na, b, nb))
 		h |= VOUCH_HINT_TIMESTAMP;
 	if (has_build_path(a, na) || has_build_path(b, nb))
 		h |= VOUCH_HINT_BUILD_PATH;

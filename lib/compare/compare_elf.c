@@ -30,6 +30,22 @@ struct elf_state {
 	int reordered;                /* a symbol table holds the same symbols reordered */
 };
 
+/* Hints for a window of section name: code is not searched for binary
+ * times (instructions look like anything) but a year compiled in is one;
+ * .gnu_debuglink ends in a CRC32, a number that only looks like a time. */
+static unsigned
+section_hints(const char *name, int exec, const uint8_t *a, size_t na, const uint8_t *b,
+              size_t nb)
+{
+	unsigned h = cmp_window_hints(a, na, b, nb);
+
+	if (exec || (name != NULL && strcmp(name, ".gnu_debuglink") == 0))
+		h &= ~(unsigned)VOUCH_HINT_TIMESTAMP;
+	if (exec && cmp_year_change(a, na, b, nb))
+		h = (h & ~(unsigned)VOUCH_HINT_CONTENT) | VOUCH_HINT_TIMESTAMP;
+	return h;
+}
+
 static uint32_t
 rd32(const uint8_t *p, int big)
 {
@@ -202,11 +218,9 @@ cmp_region(struct cmp_diff *d, struct elf_state *st, const char *name, const uin
 	{
 		size_t lo = off > 64 ? (size_t)off - 64 : 0;
 		size_t wa = na > lo ? na - lo : 0, wb = nb > lo ? nb - lo : 0;
-		unsigned h = cmp_window_hints(pa + (wa ? lo : 0), wa > 128 ? 128 : wa,
-		                              pb + (wb ? lo : 0), wb > 128 ? 128 : wb);
+		unsigned h = section_hints(name, exec, pa + (wa ? lo : 0), wa > 128 ? 128 : wa,
+		                           pb + (wb ? lo : 0), wb > 128 ? 128 : wb);
 
-		if (exec)
-			h &= ~(unsigned)VOUCH_HINT_TIMESTAMP;
 		st->win |= h & (VOUCH_HINT_TIMESTAMP | VOUCH_HINT_BUILD_PATH);
 	}
 	note_section(st, name, pa, na, pb, nb, off, exec);
@@ -290,9 +304,8 @@ window(const struct elf_state *st)
 
 	na = na > 128 ? 128 : na;
 	nb = nb > 128 ? 128 : nb;
-	h = cmp_window_hints(st->pa + (na ? lo : 0), na, st->pb + (nb ? lo : 0), nb);
-	if (st->first_exec)
-		h &= ~(unsigned)VOUCH_HINT_TIMESTAMP;
+	h = section_hints(st->first, st->first_exec, st->pa + (na ? lo : 0), na,
+	                  st->pb + (nb ? lo : 0), nb);
 	return h ? h : VOUCH_HINT_CONTENT;
 }
 

@@ -174,6 +174,9 @@ CMP_INTERNAL int cmp_binary(struct cmp_ctx *c, struct cmp_diff *d, const char *f
                             const char *fb);
 CMP_INTERNAL int cmp_elf(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
                          const struct cmp_side *sa, const struct cmp_side *sb);
+/* Every differing byte of two same-length windows lies in a 16-bit
+ * little-endian year (1970-2099) a few years apart: a year compiled in. */
+CMP_INTERNAL int cmp_year_change(const uint8_t *a, size_t na, const uint8_t *b, size_t nb);
 CMP_INTERNAL unsigned cmp_window_hints(const uint8_t *a, size_t na, const uint8_t *b,
                                        size_t nb);
 CMP_INTERNAL int cmp_hexdump(char **out, uint64_t base, const uint8_t *a, size_t na,
