@@ -81,22 +81,25 @@ env = open(d + "/environment.list").read().split("\n")
 assert any(l.startswith("debhelper amd64 ") or l.startswith("debhelper all ") for l in env), env[:3]
 PY
 
-# The environment is cached by identity and reused: a second rebuild makes
-# no new entry.
-n1=$(ls -d "$CACHE"/debenv-* | grep -vc lock)
+# The environment is cached by its identity (the sha256 of the sorted
+# package list) and reused: the second rebuild uses the same entry, made
+# once (other runs may add entries for other packages meanwhile).
+id=$(sha256sum "$T/re/environment.list" | cut -c1-64)
+[ -f "$CACHE/debenv-$id/complete" ] && ok || fail "no cache entry debenv-$id"
+m1=$(stat -c %Y "$CACHE/debenv-$id/complete")
 expect_status 0 "$DR" -c "$CACHE" -o "$T/re2" "$BI"
-n2=$(ls -d "$CACHE"/debenv-* | grep -vc lock)
-[ "$n1" -eq "$n2" ] && ok || fail "a second rebuild made a new environment ($n1 -> $n2)"
+m2=$(stat -c %Y "$CACHE/debenv-$id/complete")
+[ "$m1" = "$m2" ] && ok || fail "the second rebuild remade its environment"
 expect_same "$T/re/environment.list" "$T/re2/environment.list" "same environment both times"
-ls -d "$CACHE"/.tmp-* 2>/dev/null | grep -q . && fail "a work directory was left in the cache" || ok
+expect_grep "^reproduced hello_2.10-3_amd64.deb$" "$T/out" "reproduced again"
+ls -d "$CACHE"/.tmp-debenv-*-$$ 2>/dev/null | grep -q . && fail "a work directory was left in the cache" || ok
 
 # A version the mirror does not carry: one line, exit 2, nothing cached.
 sed 's/^ debhelper (= [^)]*)/ debhelper (= 99.0-1)/' "$BI" >"$T/missing.buildinfo"
 expect_status 2 "$DR" -c "$CACHE" -o "$T/miss" "$T/missing.buildinfo"
 expect_grep "99.0-1" "$T/err" "the missing version is named"
 expect_lines 1 "$T/err" "one line for a missing version"
-n3=$(ls -d "$CACHE"/debenv-* | grep -vc lock)
-[ "$n3" -eq "$n2" ] && ok || fail "an environment was made for a missing version"
+ls "$CACHE" | grep -q '^\.tmp-' && fail "a work directory was left for a missing version" || ok
 # An unreachable mirror: one line, exit 2.
 expect_status 2 "$DR" -c "$CACHE" -m http://127.0.0.1:9/debian --security none -o "$T/unr" "$BI"
 expect_lines 1 "$T/err" "one line for an unreachable mirror"
