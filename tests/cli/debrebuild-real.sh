@@ -96,12 +96,13 @@ ls -d "$CACHE"/.tmp-debenv-*-$$ 2>/dev/null | grep -q . && fail "a work director
 
 # A version the mirror does not carry: one line, exit 2, nothing cached.
 sed 's/^ debhelper (= [^)]*)/ debhelper (= 99.0-1)/' "$BI" >"$T/missing.buildinfo"
-expect_status 2 "$DR" -c "$CACHE" -o "$T/miss" "$T/missing.buildinfo"
+expect_status 2 "$DR" -c "$T/c2" -o "$T/miss" "$T/missing.buildinfo"
 expect_grep "99.0-1" "$T/err" "the missing version is named"
 expect_lines 1 "$T/err" "one line for a missing version"
-ls "$CACHE" | grep -q '^\.tmp-' && fail "a work directory was left for a missing version" || ok
+[ -z "$(ls -A "$T/c2")" ] && [ ! -e "$T/miss" ] && ok ||
+	fail "something was left for a missing version: $(ls -A "$T/c2")"
 # An unreachable mirror: one line, exit 2.
-expect_status 2 "$DR" -c "$CACHE" -m http://127.0.0.1:9/debian --security none -o "$T/unr" "$BI"
+expect_status 2 "$DR" -c "$T/c2" -m http://127.0.0.1:9/debian --security none -o "$T/unr" "$BI"
 expect_lines 1 "$T/err" "one line for an unreachable mirror"
 expect_grep "mirror 'http://127.0.0.1:9/debian'" "$T/err" "the unreachable mirror is named"
 finish
