@@ -35,7 +35,7 @@ header_layer() { # public header name (no .h) -> layer
 	merkle | tile | note | checkpoint | tlogproof | logstore | logentry | logclient | logd | \
 		logmonitor) echo tlog ;;
 	compare | elf) echo compare ;;
-	recipe | sandbox | rebuild | vary) echo sandbox ;;
+	recipe | sandbox | rebuild | vary | clock | srcfiles | buildinfo) echo sandbox ;;
 	policy | evbundle | varyrun) echo policy ;;
 	vouch) echo programs ;;
 	esac

@@ -28,11 +28,13 @@ static const char usage_text[] =
 	"                           LIST (default all; e.g. all,-kernel), compare, and\n"
 	"                           bisect to the smallest set that changes the output;\n"
 	"                           print a vouch vary statement instead of provenance\n"
+	"      --clock-lib FILE     libfaketime for a recipe's fixed clock (default:\n"
+	"                           $VOUCH_FAKETIME_LIB, else Debian's libfaketime)\n"
 	"  -P, --progress           report steps on stderr even when it is not a terminal\n"
 	"  -h, --help               show this help\n"
 	"  -V, --version            show the version\n";
 
-enum { OPT_VERIFY_CACHE = 256, OPT_VARY };
+enum { OPT_VERIFY_CACHE = 256, OPT_VARY, OPT_CLOCK_LIB };
 
 static const struct option longopts[] = {
 	{ "recipe", required_argument, NULL, 'r' },
@@ -44,6 +46,7 @@ static const struct option longopts[] = {
 	{ "progress", no_argument, NULL, 'P' },
 	{ "verify-cache", no_argument, NULL, OPT_VERIFY_CACHE },
 	{ "vary", optional_argument, NULL, OPT_VARY },
+	{ "clock-lib", required_argument, NULL, OPT_CLOCK_LIB },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -161,6 +164,7 @@ main(int argc, char **argv)
 		case 'P': force_progress = 1; break;
 		case OPT_VERIFY_CACHE: o.verify_cache = 1; break;
 		case OPT_VARY: vary = 1; vary_list = optarg; break;
+		case OPT_CLOCK_LIB: o.clock_lib = optarg; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
 		default: cli_usage_error("unknown option");

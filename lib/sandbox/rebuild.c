@@ -20,12 +20,14 @@
 #include <openssl/rand.h>
 
 #include "vouch/buf.h"
+#include "vouch/clock.h"
 #include "vouch/codec.h"
 #include "vouch/digest.h"
 #include "vouch/file.h"
 #include "vouch/json.h"
 #include "vouch/provenance.h"
 #include "vouch/rebuild.h"
+#include "vouch/srcfiles.h"
 #include "vouch/statement.h"
 #include "vouch/tree.h"
 #include "vouch/unpack.h"
@@ -58,6 +60,8 @@ struct rebuild {
 	uint64_t out_bytes;
 	char enforcement[32];
 	time_t started, finished;
+	vouch_clock clock;
+	vouch_srcfiles files;     /* a multi-file source */
 };
 
 int
@@ -123,6 +127,8 @@ open_source(struct rebuild *rb, vouch_err *err)
 	struct stat st;
 	int rc;
 
+	if (r->n_source_files > 0)
+		return vouch_srcfiles_open(r, rb->recipe_dir, rb->o->source, &rb->files, err);
 	if (loc == NULL)
 		return vouch_err_set(err, VOUCH_EINPUT, "missing source: the recipe gives only the "
 		    "uri '%s'; fetch it and name the file with -s", r->source_uri);
@@ -513,6 +519,14 @@ prepare_source(void *arg, const char *workdir, uint8_t digest[32], int *has, vou
 	int rc;
 
 	memset(&ur, 0, sizeof(ur));
+	if (rb->r->n_source_files > 0) {
+		/* several files, placed as they are */
+		if ((rc = vouch_srcfiles_place(&rb->files, workdir, err)) == VOUCH_OK &&
+		    (rc = stamp_workdir(workdir, rb->r->source_date_epoch, err)) == VOUCH_OK &&
+		    (rc = vouch_tree_digest_dir(workdir, digest, err)) == VOUCH_OK)
+			*has = 1;
+		return rc;
+	}
 	rc = vouch_unpack_fd(rb->source_fd, rb->source_path, workdir, NULL, &ur, err);
 	/* the bytes unpacked are the bytes hashed before the run (the unpacker
 	 * hashes them anyway) */
@@ -770,6 +784,34 @@ add_obj(cJSON *parent, const char *key, cJSON *child, vouch_err *err)
 	return VOUCH_OK;
 }
 
+/* externalParameters.source of a multi-file source: the recipe's pins. */
+static int
+external_files(const vouch_recipe *r, cJSON *ext, vouch_err *err)
+{
+	uint8_t none[32] = { 0 };
+	cJSON *src, *arr, *f;
+
+	if ((src = vouch_json_add_object(ext, "source", err)) == NULL ||
+	    (arr = cJSON_AddArrayToObject(src, "files")) == NULL)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	for (size_t i = 0; i < r->n_source_files; i++) {
+		const vouch_recipe_file *p = &r->source_files[i];
+		if ((f = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(arr, f)) {
+			cJSON_Delete(f);
+			return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+		}
+		if (vouch_json_add_string(f, "name", p->name, err) == NULL ||
+		    (p->path != NULL && vouch_json_add_string(f, "path", p->path, err) == NULL) ||
+		    (p->uri != NULL && vouch_json_add_string(f, "uri", p->uri, err) == NULL) ||
+		    add_obj(f, "digest", pinned_digests(1, p->sha256, 0, none, err), err) != 0)
+			return VOUCH_ENOMEM;
+	}
+	if (r->has_source_tree &&
+	    add_obj(src, "digest", pinned_digests(0, none, 1, r->source_tree, err), err) != 0)
+		return VOUCH_ENOMEM;
+	return VOUCH_OK;
+}
+
 static int
 fill_external(const struct rebuild *rb, cJSON *ext, vouch_err *err)
 {
@@ -783,7 +825,10 @@ fill_external(const struct rebuild *rb, cJSON *ext, vouch_err *err)
 	    vouch_json_add_string(rec, "version", r->version, err) == NULL ||
 	    (rc = add_obj(rec, "digest", pinned_digests(1, r->digest, 0, none, err), err)) != 0)
 		return VOUCH_ENOMEM;
-	if ((src = vouch_json_add_object(ext, "source", err)) == NULL ||
+	if (r->n_source_files > 0) {
+		if ((rc = external_files(r, ext, err)) != VOUCH_OK)
+			return rc;
+	} else if ((src = vouch_json_add_object(ext, "source", err)) == NULL ||
 	    (r->source_uri != NULL && vouch_json_add_string(src, "uri", r->source_uri, err) == NULL) ||
 	    (r->source_path != NULL && vouch_json_add_string(src, "path", r->source_path,
 	        err) == NULL) ||
@@ -834,7 +879,7 @@ fill_internal(const struct rebuild *rb, cJSON *in, vouch_err *err)
 	    add_num(lim, "diskBytes", (double)l->disk_bytes, err) != VOUCH_OK ||
 	    add_num(lim, "openFiles", (double)l->open_files, err) != VOUCH_OK)
 		return VOUCH_ENOMEM;
-	return VOUCH_OK;
+	return vouch_clock_describe(&rb->clock, sb, err);
 }
 
 /* Add "vouchTree256" to the digest of the dependency called name. */
@@ -875,6 +920,39 @@ invocation_id(char out[37], vouch_err *err)
 	return VOUCH_OK;
 }
 
+/* A multi-file source: "source" is the working directory they filled
+ * (its tree digest is added later), then "source/<name>" for each file. */
+static int
+add_file_dependencies(const struct rebuild *rb, vouch_provenance *p, vouch_err *err)
+{
+	char name[VOUCH_RECIPE_MAX_FILE_NAME + 8], uri[VOUCH_RECIPE_MAX_PATH + 8];
+	int rc;
+
+	if ((size_t)snprintf(uri, sizeof(uri), "file://%s", rb->r->workdir) >= sizeof(uri))
+		return vouch_err_set(err, VOUCH_ELIMIT, "workdir too long");
+	if ((rc = vouch_provenance_add_dependency(p, "source", uri, NULL, err)) != VOUCH_OK)
+		return rc;
+	for (size_t i = 0; i < rb->files.n; i++) {
+		const vouch_srcfile *f = &rb->files.f[i];
+		snprintf(name, sizeof(name), "source/%s", f->pin->name);
+		if ((rc = vouch_provenance_add_dependency(p, name, f->pin->uri, &f->d,
+		    err)) != VOUCH_OK)
+			return rc;
+	}
+	return VOUCH_OK;
+}
+
+/* The preload library that fixed the clock, as a file URI. */
+static int
+add_clock_dependency(const struct rebuild *rb, vouch_provenance *p, vouch_err *err)
+{
+	char uri[PATH_MAX + 8];
+
+	if ((size_t)snprintf(uri, sizeof(uri), "file://%s", rb->clock.lib) >= sizeof(uri))
+		return vouch_err_set(err, VOUCH_ELIMIT, "clock library path too long");
+	return vouch_provenance_add_dependency(p, "clock", uri, &rb->clock.lib_d, err);
+}
+
 static int
 add_dependencies(const struct rebuild *rb, vouch_provenance *p, vouch_err *err)
 {
@@ -884,8 +962,12 @@ add_dependencies(const struct rebuild *rb, vouch_provenance *p, vouch_err *err)
 	memset(&rd, 0, sizeof(rd));
 	rd.algs = VOUCH_ALG_SHA256;
 	memcpy(rd.md[vouch_alg_index(VOUCH_ALG_SHA256)], rb->r->digest, 32);
-	if ((rc = vouch_provenance_add_dependency(p, "source", rb->r->source_uri, &rb->source_d,
-	    err)) != VOUCH_OK)
+	if (rb->r->n_source_files > 0)
+		rc = add_file_dependencies(rb, p, err);
+	else
+		rc = vouch_provenance_add_dependency(p, "source", rb->r->source_uri, &rb->source_d,
+		    err);
+	if (rc != VOUCH_OK)
 		return rc;
 	if (rb->r->env_host)
 		rc = vouch_provenance_add_dependency(p, "environment", "file:///usr", NULL, err);
@@ -894,6 +976,8 @@ add_dependencies(const struct rebuild *rb, vouch_provenance *p, vouch_err *err)
 	else
 		rc = vouch_provenance_add_dependency(p, "environment", "file:///", NULL, err);
 	if (rc != VOUCH_OK)
+		return rc;
+	if (rb->clock.fixed && (rc = add_clock_dependency(rb, p, err)) != VOUCH_OK)
 		return rc;
 	return vouch_provenance_add_dependency(p, "recipe", NULL, &rd, err);
 }
@@ -973,6 +1057,13 @@ run_sandbox(struct rebuild *rb, vouch_rebuild_result *res, int *out_fd, vouch_er
 	so.progress = rb->o->progress;
 	so.progress_arg = rb->o->progress_arg;
 	so.vary = rb->o->vary;
+	if (rb->clock.fixed) {
+		so.preload = VOUCH_CLOCK_SANDBOX_LIB;
+		so.preload_src = rb->clock.lib;
+		so.preload_fd = rb->clock.lib_fd;
+		so.extra_env = rb->clock.env;
+		so.n_extra_env = rb->clock.n_env;
+	}
 	rb->started = time(NULL);
 	rc = vouch_sandbox_run(&so, &sr, err);
 	rb->finished = time(NULL);
@@ -1008,6 +1099,7 @@ vouch_rebuild_run(const vouch_recipe *r, const vouch_rebuild_opts *o,
 	rb.r = r;
 	rb.o = o;
 	rb.source_fd = rb.log_fd = -1;
+	rb.clock.lib_fd = -1;
 	if (o->outdir == NULL)
 		return vouch_err_set(err, VOUCH_EUSAGE, "no output directory");
 	snprintf(tmp, sizeof(tmp), "%s", o->recipe_path != NULL ? o->recipe_path : "./recipe");
@@ -1015,6 +1107,7 @@ vouch_rebuild_run(const vouch_recipe *r, const vouch_rebuild_opts *o,
 	if ((rc = vouch_sandbox_available(err)) != VOUCH_OK ||
 	    (rc = open_source(&rb, err)) != VOUCH_OK ||
 	    (rc = check_environment(&rb, err)) != VOUCH_OK ||
+	    (rc = vouch_clock_setup(r, o->clock_lib, &rb.clock, err)) != VOUCH_OK ||
 	    (rc = prepare_outdir(&rb, err)) != VOUCH_OK)
 		goto out;
 	snprintf(res->rootfs, sizeof(res->rootfs), "%s", rb.rootfs);
@@ -1035,5 +1128,7 @@ out:
 	for (size_t i = 0; i < rb.n_outs; i++)
 		free(rb.outs[i].path);
 	free(rb.outs);
+	vouch_clock_free(&rb.clock);
+	vouch_srcfiles_free(&rb.files);
 	return rc;
 }

@@ -55,6 +55,12 @@ vouch_recipe_free(vouch_recipe *r)
 	free(r->version);
 	free(r->source_path);
 	free(r->source_uri);
+	for (size_t i = 0; r->source_files != NULL && i < r->n_source_files; i++) {
+		free(r->source_files[i].name);
+		free(r->source_files[i].path);
+		free(r->source_files[i].uri);
+	}
+	free(r->source_files);
 	free(r->env_rootfs);
 	free(r->workdir);
 	free_strv(r->env, r->n_env);
@@ -185,11 +191,159 @@ location_ok(const char *s)
 	return 1;
 }
 
+/* The "path" and/or "uri" of something pinned by a "digest" (which must
+ * be there; the caller parses it). */
+static int
+parse_located(const cJSON *o, const char *where, const char **path, const char **uri,
+              vouch_err *err)
+{
+	int rc;
+
+	if ((rc = get_optional_string(o, "path", where, path, err)) != VOUCH_OK ||
+	    (rc = get_optional_string(o, "uri", where, uri, err)) != VOUCH_OK)
+		return rc;
+	if (*path == NULL && *uri == NULL)
+		return vouch_err_set(err, VOUCH_EINPUT, "recipe: '%s' needs a 'path' or a 'uri'",
+		    where);
+	if ((*path != NULL && !location_ok(*path)) || (*uri != NULL && !location_ok(*uri)))
+		return vouch_err_set(err, VOUCH_EINPUT, "recipe: bad '%s' location", where);
+	if (vouch_json_get(o, "digest") == NULL)
+		return vouch_err_set(err, VOUCH_EINPUT, "recipe: missing '%s.digest'", where);
+	return VOUCH_OK;
+}
+
+/* Copies of what parse_located() found (NULL stays NULL). */
+static int
+dup_located(const char *path, const char *uri, char **p, char **u, vouch_err *err)
+{
+	if ((path != NULL && (*p = vouch_strdup(path, err)) == NULL) ||
+	    (uri != NULL && (*u = vouch_strdup(uri, err)) == NULL))
+		return VOUCH_ENOMEM;
+	return VOUCH_OK;
+}
+
+/* A file name in the working directory: portable characters, bounded. */
+static int
+file_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > VOUCH_RECIPE_MAX_FILE_NAME || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '+' || c == '-' ||
+		      c == '~'))
+			return 0;
+	}
+	return 1;
+}
+
+/* The last component of a path or uri (without a query or fragment). */
+static const char *
+last_component(const char *s, size_t *len)
+{
+	size_t n = strcspn(s, "?#");
+	const char *p = s + n;
+
+	while (p > s && p[-1] != '/')
+		p--;
+	*len = (size_t)(s + n - p);
+	return p;
+}
+
+static int
+parse_source_file(const cJSON *f, size_t idx, vouch_recipe_file *out, vouch_err *err)
+{
+	static const char *const keys[] = { "name", "path", "uri", "digest", NULL };
+	char where[48];
+	const char *name, *path, *uri, *base;
+	int has_sha, has_tree, rc;
+	uint8_t tree[32];
+	size_t bl;
+
+	snprintf(where, sizeof(where), "source.files[%zu]", idx);
+	if (!cJSON_IsObject(f))
+		return vouch_err_set(err, VOUCH_EINPUT, "recipe: '%s' must be an object", where);
+	if ((rc = check_members(f, where, keys, err)) != VOUCH_OK ||
+	    (rc = get_optional_string(f, "name", where, &name, err)) != VOUCH_OK ||
+	    (rc = parse_located(f, where, &path, &uri, err)) != VOUCH_OK)
+		return rc;
+	if ((rc = parse_digest_set(vouch_json_get(f, "digest"), where, &has_sha, out->sha256,
+	    &has_tree, tree, err)) != VOUCH_OK)
+		return rc;
+	if (!has_sha || has_tree)
+		return vouch_err_set(err, VOUCH_EINPUT, "recipe: '%s.digest' must be a sha256 "
+		    "only", where);
+	if (name != NULL) {
+		out->name = vouch_strdup(name, err);
+	} else {
+		base = last_component(path != NULL ? path : uri, &bl);
+		if ((out->name = malloc(bl + 1)) != NULL) {
+			memcpy(out->name, base, bl);
+			out->name[bl] = '\0';
+		} else {
+			vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+		}
+	}
+	if (out->name == NULL)
+		return VOUCH_ENOMEM;
+	if (!file_name_ok(out->name))
+		return vouch_err_set(err, VOUCH_EINPUT, "recipe: '%s' has a bad file name '%s' "
+		    "(1-255 of [A-Za-z0-9._+~-]; give 'name')", where, out->name);
+	return dup_located(path, uri, &out->path, &out->uri, err);
+}
+
+/* "source": {"files": [...], "digest": {"vouchTree256"}?} */
+static int
+parse_source_files(const cJSON *src, vouch_recipe *r, vouch_err *err)
+{
+	static const char *const keys[] = { "files", "digest", NULL };
+	const cJSON *files = vouch_json_get(src, "files"), *f;
+	uint8_t sha[32];
+	int has_sha, rc;
+	size_t n;
+
+	if ((rc = check_members(src, "source", keys, err)) != VOUCH_OK)
+		return rc;
+	if (!cJSON_IsArray(files) || (n = (size_t)cJSON_GetArraySize(files)) == 0)
+		return vouch_err_set(err, VOUCH_EINPUT, "recipe: 'source.files' must be a "
+		    "non-empty array");
+	if (n > VOUCH_RECIPE_MAX_FILES)
+		return vouch_err_set(err, VOUCH_ELIMIT, "recipe: more than %d 'source.files'",
+		    VOUCH_RECIPE_MAX_FILES);
+	if (vouch_json_get(src, "digest") != NULL) {
+		if ((rc = parse_digest_set(vouch_json_get(src, "digest"), "source", &has_sha, sha,
+		    &r->has_source_tree, r->source_tree, err)) != VOUCH_OK)
+			return rc;
+		if (has_sha)
+			return vouch_err_set(err, VOUCH_EINPUT, "recipe: 'source.digest' of files "
+			    "may only be a " VOUCH_TREE_DIGEST_KEY " (each file has its sha256)");
+	}
+	if ((r->source_files = calloc(n, sizeof(*r->source_files))) == NULL)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	cJSON_ArrayForEach(f, files) {
+		rc = parse_source_file(f, r->n_source_files, &r->source_files[r->n_source_files], err);
+		r->n_source_files++;
+		if (rc != VOUCH_OK)
+			return rc;
+		for (size_t i = 0; i + 1 < r->n_source_files; i++)
+			if (strcmp(r->source_files[i].name,
+			    r->source_files[r->n_source_files - 1].name) == 0)
+				return vouch_err_set(err, VOUCH_EINPUT, "recipe: two source files "
+				    "named '%s'", r->source_files[i].name);
+	}
+	return VOUCH_OK;
+}
+
 static int
 parse_source(const cJSON *root, vouch_recipe *r, vouch_err *err)
 {
 	static const char *const keys[] = { "path", "uri", "digest", NULL };
 	const cJSON *src = vouch_json_get(root, "source");
+	/* (a "files" member takes the other branch, which checks its own) */
 	const char *path, *uri;
 	int rc;
 
@@ -197,23 +351,15 @@ parse_source(const cJSON *root, vouch_recipe *r, vouch_err *err)
 		return vouch_err_set(err, VOUCH_EINPUT, "recipe: missing 'source'");
 	if (!cJSON_IsObject(src))
 		return vouch_err_set(err, VOUCH_EINPUT, "recipe: 'source' must be an object");
+	if (vouch_json_get(src, "files") != NULL)
+		return parse_source_files(src, r, err);
 	if ((rc = check_members(src, "source", keys, err)) != VOUCH_OK ||
-	    (rc = get_optional_string(src, "path", "source", &path, err)) != VOUCH_OK ||
-	    (rc = get_optional_string(src, "uri", "source", &uri, err)) != VOUCH_OK)
+	    (rc = parse_located(src, "source", &path, &uri, err)) != VOUCH_OK)
 		return rc;
-	if (path == NULL && uri == NULL)
-		return vouch_err_set(err, VOUCH_EINPUT, "recipe: 'source' needs a 'path' or a 'uri'");
-	if ((path != NULL && !location_ok(path)) || (uri != NULL && !location_ok(uri)))
-		return vouch_err_set(err, VOUCH_EINPUT, "recipe: bad 'source' location");
-	if (vouch_json_get(src, "digest") == NULL)
-		return vouch_err_set(err, VOUCH_EINPUT, "recipe: missing 'source.digest'");
 	if ((rc = parse_digest_set(vouch_json_get(src, "digest"), "source", &r->has_source_sha256,
 	    r->source_sha256, &r->has_source_tree, r->source_tree, err)) != VOUCH_OK)
 		return rc;
-	if ((path != NULL && (r->source_path = vouch_strdup(path, err)) == NULL) ||
-	    (uri != NULL && (r->source_uri = vouch_strdup(uri, err)) == NULL))
-		return VOUCH_ENOMEM;
-	return VOUCH_OK;
+	return dup_located(path, uri, &r->source_path, &r->source_uri, err);
 }
 
 static int
@@ -512,12 +658,54 @@ parse_limits(const cJSON *root, vouch_recipe *r, vouch_err *err)
 	return VOUCH_OK;
 }
 
+/* "clock": "sourceDateEpoch" or {"startsAt": <epoch>}.  With a fixed
+ * clock the preload that fixes it owns LD_PRELOAD and FAKETIME*. */
+static int
+parse_clock(const cJSON *root, vouch_recipe *r, vouch_err *err)
+{
+	static const char *const keys[] = { "startsAt", NULL };
+	const cJSON *c = vouch_json_get(root, "clock");
+	int rc;
+
+	if (c == NULL)
+		return VOUCH_OK;
+	if (cJSON_IsString(c)) {
+		if (strcmp(c->valuestring, "sourceDateEpoch") != 0)
+			return vouch_err_set(err, VOUCH_EINPUT, "recipe: unknown clock '%s' "
+			    "(\"sourceDateEpoch\" or {\"startsAt\": <epoch>})", c->valuestring);
+		r->clock_epoch = r->source_date_epoch;
+		r->clock_from_sde = 1;
+	} else if (cJSON_IsObject(c)) {
+		if ((rc = check_members(c, "clock", keys, err)) != VOUCH_OK)
+			return rc;
+		if (vouch_json_get(c, "startsAt") == NULL)
+			return vouch_err_set(err, VOUCH_EINPUT, "recipe: missing 'clock.startsAt'");
+		if (vouch_json_get_int(c, "startsAt", 0, 253402300799LL, &r->clock_epoch,
+		    NULL) != VOUCH_OK)
+			return vouch_err_set(err, VOUCH_EINPUT, "recipe: 'clock.startsAt' must be an "
+			    "integer in [0, 253402300799]");
+	} else {
+		return vouch_err_set(err, VOUCH_EINPUT, "recipe: 'clock' must be "
+		    "\"sourceDateEpoch\" or an object");
+	}
+	r->has_clock = 1;
+	for (size_t i = 0; i < r->n_env; i++)
+		if (strncmp(r->env[i], "LD_PRELOAD=", 11) == 0 ||
+		    strncmp(r->env[i], "FAKETIME", 8) == 0 ||
+		    strncmp(r->env[i], "NO_FAKE_STAT=", 13) == 0 ||
+		    strncmp(r->env[i], "FAKE_UTIME=", 11) == 0)
+			return vouch_err_set(err, VOUCH_EINPUT, "recipe: 'env.%.*s' is set by the "
+			    "fixed clock and may not be given with 'clock'",
+			    (int)strcspn(r->env[i], "="), r->env[i]);
+	return VOUCH_OK;
+}
+
 static int
 parse_head(const cJSON *root, vouch_recipe *r, vouch_err *err)
 {
 	static const char *const keys[] = { "vouchRecipe", "name", "version", "source",
 		"environment", "sourceDateEpoch", "workdir", "env", "steps", "outputs",
-		"limits", NULL };
+		"limits", "clock", NULL };
 	const char *name, *version, *workdir;
 	long long v;
 	int rc;
@@ -580,6 +768,7 @@ vouch_recipe_parse(const char *data, size_t len, vouch_recipe **out, vouch_err *
 	    (rc = parse_steps(root, r, err)) != VOUCH_OK ||
 	    (rc = parse_outputs(root, r, err)) != VOUCH_OK ||
 	    (rc = parse_limits(root, r, err)) != VOUCH_OK ||
+	    (rc = parse_clock(root, r, err)) != VOUCH_OK ||
 	    (rc = vouch_sha256(data, len, r->digest, err)) != VOUCH_OK)
 		goto out;
 	*out = r;

@@ -782,6 +782,39 @@ write_etc(const char *stage, int host, const vouch_vary *vary, vouch_err *err)
 	return VOUCH_OK;
 }
 
+/* A file of the caller's (a preload library: the fixed clock), bound
+ * read-only at o->preload, a path directly below /.vouch.  A descriptor
+ * opened in the caller's mount namespace cannot be a bind source here, so
+ * the path is opened again, in this namespace's copy of the caller's view,
+ * and must be the file the caller opened (and hashed). */
+static int
+bind_preload(const struct sb *sb, vouch_err *err)
+{
+	char dir[PATH_MAX], dst[PATH_MAX], src[64];
+	struct stat a, b;
+	int rc, fd;
+
+	if ((rc = mkdir_in(sb->stage, "/.vouch", 0755, dir, sizeof(dir), err)) != VOUCH_OK)
+		return rc;
+	if ((fd = open(sb->o->preload_src, O_PATH | O_CLOEXEC)) < 0)
+		return sys_fail(err, "cannot open", sb->o->preload_src);
+	if (fstat(fd, &a) != 0 || fstat(sb->o->preload_fd, &b) != 0 || !S_ISREG(a.st_mode) ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		close(fd);
+		return vouch_err_set(err, VOUCH_EINPUT, "sandbox: '%s' was replaced while it was "
+		    "read", sb->o->preload_src);
+	}
+	if ((size_t)snprintf(dst, sizeof(dst), "%s%s", sb->stage, sb->o->preload) >=
+	    sizeof(dst) ||
+	    (size_t)snprintf(src, sizeof(src), "/proc/self/fd/%d", fd) >= sizeof(src))
+		rc = vouch_err_set(err, VOUCH_ELIMIT, "sandbox: path too long");
+	else if ((rc = touch_in(dst, err)) == VOUCH_OK &&
+	         mount(src, dst, NULL, MS_BIND, NULL) != 0)
+		rc = sys_fail(err, "cannot bind", sb->o->preload_src);
+	close(fd);
+	return rc != VOUCH_OK ? rc : set_attrs(dst, 1, 1, 0, err);
+}
+
 static int
 mount_tmpfs(const char *path, const char *opts, unsigned long flags, vouch_err *err)
 {
@@ -1105,6 +1138,7 @@ child_setup(struct sb *sb, vouch_err *err)
 	if (rc != VOUCH_OK ||
 	    (rc = write_etc(sb->stage, o->rootfs == NULL, o->vary, err)) != VOUCH_OK ||
 	    (rc = vouch_vary_bind(o->vary, sb->stage, err)) != VOUCH_OK ||
+	    (o->preload != NULL && (rc = bind_preload(sb, err)) != VOUCH_OK) ||
 	    (rc = setup_dev(sb->stage, err)) != VOUCH_OK ||
 	    (rc = setup_scratch(sb, err)) != VOUCH_OK ||
 	    (rc = enter_root(sb, err)) != VOUCH_OK)
@@ -1660,10 +1694,21 @@ set_maps(pid_t pid, int host_root, unsigned inside, vouch_err *err)
 
 	if (!host_root && write_map(pid, "setgroups", "deny") != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: cannot write setgroups");
-	snprintf(map, sizeof(map), "%u %lu 1\n", inside, uid);
+	/* As root, uid and gid 0 inside are mapped too (unless the build's
+	 * own id is 0), to another unprivileged id: the build still cannot
+	 * become 0 (no capabilities, no_new_privs), but chown(path, 0, 0) then
+	 * fails with EPERM, which fakeroot expects and hides, instead of
+	 * EINVAL (an unmapped id), which broke dh_fixperms under fakeroot. */
+	if (host_root && inside != 0)
+		snprintf(map, sizeof(map), "0 %lu 1\n%u %lu 1\n", uid + 1, inside, uid);
+	else
+		snprintf(map, sizeof(map), "%u %lu 1\n", inside, uid);
 	if (write_map(pid, "uid_map", map) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: cannot write uid_map");
-	snprintf(map, sizeof(map), "%u %lu 1\n", inside, gid);
+	if (host_root && inside != 0)
+		snprintf(map, sizeof(map), "0 %lu 1\n%u %lu 1\n", gid + 1, inside, gid);
+	else
+		snprintf(map, sizeof(map), "%u %lu 1\n", inside, gid);
 	if (write_map(pid, "gid_map", map) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "sandbox: cannot write gid_map");
 	return VOUCH_OK;
@@ -1697,7 +1742,7 @@ static int
 build_env(struct sb *sb, vouch_err *err)
 {
 	const vouch_sandbox_opts *o = sb->o;
-	size_t n = 0, cap = o->n_env + 10 + VOUCH_VARY_MAX_ENV;
+	size_t n = 0, cap = o->n_env + o->n_extra_env + 10 + VOUCH_VARY_MAX_ENV;
 	char buf[128];
 	int has_path = 0;
 
@@ -1711,6 +1756,9 @@ build_env(struct sb *sb, vouch_err *err)
 		if ((sb->envp[n++] = strdup(o->env[i])) == NULL)
 			goto nomem;
 	}
+	for (size_t i = 0; i < o->n_extra_env; i++)
+		if ((sb->envp[n++] = strdup(o->extra_env[i])) == NULL)
+			goto nomem;
 	if (!has_path) {
 		if ((sb->envp[n++] = strdup("PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")) ==
 		    NULL)

@@ -15,8 +15,10 @@
  * predicate: subject = the outputs (name = path below /out); buildType
  * VOUCH_BUILD_TYPE_REBUILD; externalParameters {recipe {name, version,
  * digest}, source {uri, digest}, environment}; internalParameters
- * {sandbox settings and limits}; resolvedDependencies source (sha256 and
- * vouchTree256), environment (host: "file:///usr" without digest), recipe;
+ * {sandbox settings and limits, clock (vouch/clock.h)}; resolvedDependencies
+ * source (sha256 and vouchTree256), environment (host: "file:///usr"
+ * without digest), recipe, and with a fixed clock the preload library
+ * ("clock", file URI and sha256);
  * runDetails builder {id, version {vouch}}, metadata {invocationId,
  * startedOn, finishedOn}, byproducts [build.log].  Two rebuilds of the
  * same inputs give statements that differ only in runDetails.metadata.
@@ -50,6 +52,8 @@ typedef struct vouch_rebuild_opts {
 	const char *builder_id;    /* runDetails.builder.id; NULL = default */
 	const char *cache_dir;     /* rootfs cache; NULL = vouch_rebuild_cache_dir() */
 	int verify_cache;          /* recompute a cached rootfs's tree digest */
+	const char *clock_lib;     /* libfaketime for a recipe "clock"; NULL = found
+	                              by vouch_clock_find_lib() */
 	vouch_sandbox_progress_fn progress;
 	void *progress_arg;
 	const struct vouch_vary *vary; /* build under these variations; NULL = none */

@@ -10,7 +10,24 @@
  *    "sourceDateEpoch": 1700000000, "workdir": "/build/hello-1.0",
  *    "env": {"CFLAGS": "-O2"}, "steps": [["make"], ["make", "install"]],
  *    "outputs": ["bin/hello", "*.txt"],
- *    "limits": {"timeoutSeconds": 600, "memoryBytes": 2147483648, ...}}
+ *    "limits": {"timeoutSeconds": 600, "memoryBytes": 2147483648, ...},
+ *    "clock": "sourceDateEpoch"  |  {"startsAt": 1700000000}}
+ *
+ * A source release of several files (a Debian .dsc with its tarballs and
+ * signature) is given as
+ *
+ *    "source": {"files": [{"path": "hello_2.10-3.dsc", "uri": "...",
+ *                          "digest": {"sha256": "<hex>"}}, ...],
+ *               "digest": {"vouchTree256": "<hex>"}}      (optional)
+ *
+ * Each file is pinned by its sha256 and copied, as it is, into the
+ * working directory under its name (the last component of its path, or
+ * of its uri, or "name"); nothing is unpacked.  The optional tree digest
+ * pins the working directory so filled.
+ *
+ * "clock" fixes the wall clock the build's processes read (vouch/clock.h):
+ * every process starts at that time and the clock then runs.  Without it
+ * the build sees the real clock.
  *
  * Parsing is strict (vouch_json_parse) and the whole document is validated
  * before a recipe object exists: unknown keys, wrong types, out-of-range
@@ -41,6 +58,15 @@ extern "C" {
 #define VOUCH_RECIPE_MAX_OUTPUTS 1024
 #define VOUCH_RECIPE_MAX_PATH 1024             /* workdir, outputs, locations */
 #define VOUCH_RECIPE_MAX_NAME 64               /* name, version */
+#define VOUCH_RECIPE_MAX_FILES 64              /* source files */
+#define VOUCH_RECIPE_MAX_FILE_NAME 255
+
+typedef struct vouch_recipe_file {
+	char *name;                /* [A-Za-z0-9._+~-], not "." or "..", unique */
+	char *path;                /* NULL when absent */
+	char *uri;                 /* NULL when absent */
+	uint8_t sha256[32];
+} vouch_recipe_file;
 
 typedef struct vouch_recipe_limits {
 	uint64_t timeout_seconds;  /* wall clock of all steps; default 3600 */
@@ -66,6 +92,9 @@ typedef struct vouch_recipe {
 	uint8_t source_sha256[32]; /* of the archive bytes */
 	int has_source_tree;
 	uint8_t source_tree[32];   /* vouch-tree-v1 digest of the unpacked tree */
+	vouch_recipe_file *source_files; /* a multi-file source (then source_path,
+	                              source_uri and the sha256 are unset) */
+	size_t n_source_files;
 	/* environment: host, or a rootfs tarball (sha256) or directory (tree) */
 	int env_host;
 	char *env_rootfs;          /* NULL for host */
@@ -82,6 +111,9 @@ typedef struct vouch_recipe {
 	char **outputs;            /* relative paths or fnmatch(3) globs */
 	size_t n_outputs;
 	vouch_recipe_limits limits;
+	int has_clock;             /* "clock" given: the wall clock is fixed */
+	long long clock_epoch;     /* where it starts (sourceDateEpoch resolved) */
+	int clock_from_sde;        /* it was given as "sourceDateEpoch" */
 	uint8_t digest[32];        /* SHA-256 of the recipe bytes as parsed */
 } vouch_recipe;
 

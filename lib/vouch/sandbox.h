@@ -6,7 +6,9 @@
  * every capability and runs the steps one after the other as an
  * unprivileged user (uid/gid VOUCH_SANDBOX_UID inside; outside it is the
  * caller's uid, or VOUCH_SANDBOX_HOST_UID when the caller is root, so a
- * build never runs as real root).  What the build sees:
+ * build never runs as real root; for a root caller uid and gid 0 inside are
+ * mapped to VOUCH_SANDBOX_HOST_UID + 1, also unprivileged, so that fakeroot,
+ * whose chown to 0 must fail with EPERM rather than EINVAL, works).  What the build sees:
  *
  *   /             a read-only tmpfs holding only what follows
  *   /usr, /bin..  host mode: the host's /usr (and the /bin, /lib... links
@@ -19,6 +21,7 @@
  *   /tmp          tmpfs of limits.disk_bytes, mode 1777
  *   /out          tmpfs of limits.output_bytes, VOUCH_SANDBOX_OUT_INODES inodes
  *   /proc         a fresh procfs of the sandbox's PID namespace
+ *   /.vouch       only with opts.preload: that one file, read-only
  *   /dev          null zero full random urandom tty bound from the host;
  *                 fd stdin stdout stderr linked into /proc/self/fd (the log
  *                 pipe is open to the build user, so "echo >/dev/stderr"
@@ -141,6 +144,15 @@ typedef struct vouch_sandbox_opts {
 	vouch_sandbox_progress_fn progress; /* may be NULL */
 	void *progress_arg;
 	const struct vouch_vary *vary; /* variations (vouch/vary.h); NULL = none */
+	/* A file of the caller's (preload_src, a regular file, which must
+	 * still be the file open as preload_fd) shown read-only inside at
+	 * preload (a path directly below "/.vouch/"); preload NULL = none.
+	 * Used for the fixed clock (clock.h). */
+	const char *preload;
+	const char *preload_src;
+	int preload_fd;
+	char *const *extra_env;        /* more "NAME=value" entries, after env */
+	size_t n_extra_env;
 } vouch_sandbox_opts;
 
 typedef struct vouch_sandbox_result {

@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r == NULL || r->n_steps == 0 || r->n_outputs == 0 ||
 		    strncmp(r->workdir, "/build/", 7) != 0 || has_dot_component(r->workdir) ||
 		    (!r->env_host && r->env_rootfs == NULL) ||
-		    (!r->has_source_sha256 && !r->has_source_tree))
+		    (!r->has_source_sha256 && !r->has_source_tree && r->n_source_files == 0))
 			__builtin_trap();
 		for (size_t i = 0; i < r->n_steps; i++)
 			if (r->steps[i].argc == 0 || r->steps[i].argv[r->steps[i].argc] != NULL ||

@@ -286,6 +286,100 @@ test_limit_names(void)
 	}
 }
 
+static void
+test_clock(void)
+{
+	static const char *const bad[] = {
+		",\"clock\":\"now\"", ",\"clock\":1700000000", ",\"clock\":{}",
+		",\"clock\":{\"startsAt\":-1}", ",\"clock\":{\"startsAt\":\"1\"}",
+		",\"clock\":{\"startsAt\":1,\"rate\":2}", ",\"clock\":{\"startsAt\":1.5}",
+		",\"clock\":{\"startsAt\":253402300800}", NULL
+	};
+	vouch_recipe *r = NULL;
+	vouch_err e;
+	char *s;
+	char msg[VOUCH_ERR_MSG_MAX];
+
+	s = compose(base_source, base_env, base_rest, ",\"clock\":\"sourceDateEpoch\"");
+	CU_ASSERT_EQUAL_FATAL(parse_str(s, &r, &e), VOUCH_OK);
+	CU_ASSERT_TRUE(r->has_clock && r->clock_from_sde);
+	CU_ASSERT_EQUAL(r->clock_epoch, 1700000000);
+	vouch_recipe_free(r);
+	free(s);
+	s = compose(base_source, base_env, base_rest, ",\"clock\":{\"startsAt\":946684800}");
+	CU_ASSERT_EQUAL_FATAL(parse_str(s, &r, &e), VOUCH_OK);
+	CU_ASSERT_TRUE(r->has_clock && !r->clock_from_sde);
+	CU_ASSERT_EQUAL(r->clock_epoch, 946684800);
+	vouch_recipe_free(r);
+	free(s);
+	s = compose(base_source, base_env, base_rest, "");
+	CU_ASSERT_EQUAL_FATAL(parse_str(s, &r, &e), VOUCH_OK);
+	CU_ASSERT_FALSE(r->has_clock);
+	vouch_recipe_free(r);
+	free(s);
+	for (size_t i = 0; bad[i] != NULL; i++)
+		CU_ASSERT_EQUAL(try_recipe(base_source, base_env, base_rest, bad[i], NULL, 0),
+		    VOUCH_EINPUT);
+	/* the clock's variables belong to it */
+	CU_ASSERT_EQUAL(try_recipe(base_source, base_env,
+	    "\"sourceDateEpoch\":1,\"workdir\":\"/build/a\",\"env\":{\"FAKETIME\":\"-1d\"},"
+	    "\"steps\":[[\"true\"]],\"outputs\":[\"a\"]", ",\"clock\":\"sourceDateEpoch\"",
+	    msg, sizeof(msg)), VOUCH_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "'env.FAKETIME' is set by the fixed clock"));
+	/* without a clock they are the recipe's to set */
+	CU_ASSERT_EQUAL(try_recipe(base_source, base_env,
+	    "\"sourceDateEpoch\":1,\"workdir\":\"/build/a\",\"env\":{\"FAKETIME\":\"-1d\"},"
+	    "\"steps\":[[\"true\"]],\"outputs\":[\"a\"]", "", NULL, 0), VOUCH_OK);
+}
+
+static void
+test_files(void)
+{
+	static const char *const bad[] = {
+		"\"source\":{\"files\":[]},",
+		"\"source\":{\"files\":{}},",
+		"\"source\":{\"files\":[{\"digest\":{\"sha256\":\"" SHA "\"}}]},",
+		"\"source\":{\"files\":[{\"path\":\"a\"}]},",
+		"\"source\":{\"files\":[{\"path\":\"a\",\"digest\":{}}]},",
+		"\"source\":{\"files\":[{\"path\":\"a/\",\"digest\":{\"sha256\":\"" SHA "\"}}]},",
+		"\"source\":{\"files\":[{\"path\":\"..\",\"digest\":{\"sha256\":\"" SHA "\"}}]},",
+		"\"source\":{\"files\":[{\"path\":\"a\",\"name\":\"x/y\",\"digest\":{\"sha256\":\"" SHA "\"}}]},",
+		"\"source\":{\"files\":[{\"path\":\"a\",\"digest\":{\"sha256\":\"" SHA "\"},\"mode\":1}]},",
+		"\"source\":{\"files\":[{\"path\":\"a\",\"digest\":{\"sha256\":\"" SHA "\"}}],\"path\":\"b\"},",
+		"\"source\":{\"files\":[{\"path\":\"a\",\"digest\":{\"sha256\":\"" SHA "\"}}],"
+		"\"digest\":{\"sha256\":\"" SHA "\"}},",
+		"\"source\":{\"files\":[{\"path\":\"d/a\",\"digest\":{\"sha256\":\"" SHA "\"}},"
+		"{\"uri\":\"https://x/a?y\",\"digest\":{\"sha256\":\"" SHA "\"}}]},",
+		NULL
+	};
+	const char *good = "\"source\":{\"files\":[{\"path\":\"d/x_1.0-1.dsc\",\"digest\":"
+	    "{\"sha256\":\"" SHA "\"}},{\"uri\":\"https://h/p/x_1.0~rc1.orig.tar.gz?dl=1\","
+	    "\"digest\":{\"sha256\":\"" SHA "\"}},{\"path\":\"y\",\"name\":\"renamed\","
+	    "\"digest\":{\"sha256\":\"" SHA "\"}}],\"digest\":{\"vouchTree256\":\"" TREE "\"}},";
+	vouch_recipe *r = NULL;
+	vouch_err e;
+	char *s = compose(good, base_env, base_rest, "");
+
+	CU_ASSERT_EQUAL_FATAL(parse_str(s, &r, &e), VOUCH_OK);
+	CU_ASSERT_EQUAL_FATAL(r->n_source_files, 3);
+	CU_ASSERT_STRING_EQUAL(r->source_files[0].name, "x_1.0-1.dsc");
+	CU_ASSERT_STRING_EQUAL(r->source_files[0].path, "d/x_1.0-1.dsc");
+	CU_ASSERT_PTR_NULL(r->source_files[0].uri);
+	CU_ASSERT_STRING_EQUAL(r->source_files[1].name, "x_1.0~rc1.orig.tar.gz");
+	CU_ASSERT_PTR_NULL(r->source_files[1].path);
+	CU_ASSERT_STRING_EQUAL(r->source_files[2].name, "renamed");
+	CU_ASSERT_TRUE(r->has_source_tree && !r->has_source_sha256);
+	CU_ASSERT_PTR_NULL(r->source_path);
+	vouch_recipe_free(r);
+	free(s);
+	for (size_t i = 0; bad[i] != NULL; i++) {
+		int rc = try_recipe(bad[i], base_env, base_rest, "", NULL, 0);
+		if (rc == VOUCH_OK)
+			fprintf(stderr, "accepted bad files %zu: %s\n", i, bad[i]);
+		CU_ASSERT_NOT_EQUAL(rc, VOUCH_OK);
+	}
+}
+
 static const struct test_case cases[] = {
 	{ "recipe: a valid recipe", test_valid },
 	{ "recipe: environment forms", test_environment_forms },
@@ -293,6 +387,8 @@ static const struct test_case cases[] = {
 	{ "recipe: rejects bad members", test_rejects },
 	{ "recipe: head and output rules", test_head_rules },
 	{ "recipe: bounds", test_bounds },
+	{ "recipe: clock", test_clock },
+	{ "recipe: source files", test_files },
 	{ "recipe: load from a file", test_load_file },
 	{ "sandbox: limit names", test_limit_names },
 	{ NULL, NULL }
