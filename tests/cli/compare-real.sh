@@ -15,6 +15,7 @@
 #      than 10 minutes here: it runs in tests/bench/compare-real.sh).
 # First run downloads ~95 MB; later runs use the cache.
 . "$VOUCH_SRCDIR/tests/cli/lib.sh"
+real_world_test
 . "$VOUCH_SRCDIR/tests/real-corpus.sh"
 
 C="$VOUCH_BIN/vouch-compare"

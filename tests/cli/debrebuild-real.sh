@@ -11,6 +11,7 @@
 # (flock'd), so a second run of the suite builds hello once.  Needs root
 # (debootstrap, chroot) and Debian's archive; never skipped silently.
 . "$VOUCH_SRCDIR/tests/cli/lib.sh"
+real_world_test
 DR="$VOUCH_BIN/vouch-debrebuild"
 VOUCH_BINDIR=$VOUCH_BIN
 export VOUCH_BINDIR

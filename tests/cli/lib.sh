@@ -145,6 +145,17 @@ gnu_hello_orig() {
 	fi
 }
 
+# real_world_test: the tests that rebuild real packages or run a peer tool
+# on real ones take minutes each; tests/run-all.sh runs them in its first
+# pass only and sets VOUCH_REAL_WORLD=done for its distcheck and sanitizer
+# passes, where they report SKIP (exit 77), visibly, in the summary.
+real_world_test() {
+	if [ "${VOUCH_REAL_WORLD:-}" = done ]; then
+		echo "SKIP: a real-world test; it ran in this tests/run-all.sh's first pass"
+		exit 77
+	fi
+}
+
 finish() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]

@@ -8,6 +8,7 @@
 # to it.  Without root and without VOUCH_DEBIAN_ENV the test fails: it is
 # never skipped silently.
 . "$VOUCH_SRCDIR/tests/cli/lib.sh"
+real_world_test
 
 RB="$VOUCH_BIN/vouch-rebuild"
 HELLO="$VOUCH_SRCDIR/examples/hello"

@@ -8,6 +8,7 @@
 # path and on nothing else: bisection names build_path alone (8 builds), and the
 # difference is in usr/bin/hello's debug information and build ID.
 . "$VOUCH_SRCDIR/tests/cli/lib.sh"
+real_world_test
 TMPDIR="$T/tmp"
 export TMPDIR
 mkdir "$TMPDIR"

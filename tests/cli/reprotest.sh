@@ -12,6 +12,7 @@
 # 'user' fixture reproducible.  The test checks that this is the only
 # disagreement and that reprotest's log says why.
 . "$VOUCH_SRCDIR/tests/cli/lib.sh"
+real_world_test
 TMPDIR="$T/tmp"
 export TMPDIR
 mkdir "$TMPDIR"
