@@ -33,6 +33,7 @@ header_layer() { # public header name (no .h) -> layer
 	walk | tree | unpack | zipcheck) echo archive ;;
 	subject | hashrun) echo hash ;;
 	merkle | tile | note | checkpoint | tlogproof | logstore | logentry | logclient | logd | \
+	cosig | witness | mirror | \
 		logmonitor) echo tlog ;;
 	compare | elf) echo compare ;;
 	recipe | sandbox | rebuild | vary | clock | srcfiles | buildinfo) echo sandbox ;;

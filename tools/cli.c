@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "vouch/file.h"
 
 static const char *progname = "vouch";
 static const char *usage = "";
@@ -147,4 +150,52 @@ int
 cli_progress_wanted(int forced)
 {
 	return forced || isatty(STDERR_FILENO);
+}
+
+/* ---- servers ---- */
+
+static void (*serve_stop)(void *);
+static void *serve_arg;
+
+static void
+serve_on_signal(int sig)
+{
+	(void)sig;
+	if (serve_stop != NULL)
+		serve_stop(serve_arg);
+}
+
+int
+cli_serve(const struct cli_server *s, vouch_err *err)
+{
+	struct sigaction sa;
+	sigset_t set;
+	char text[16];
+	unsigned port;
+	int rc, n;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = s->start(s->arg, err)) != VOUCH_OK)
+		return rc;
+	if (s->port_file != NULL) {
+		if ((port = s->port(s->arg)) == 0)
+			return vouch_err_set(err, VOUCH_EIO, "cannot tell the port listened on");
+		n = snprintf(text, sizeof text, "%u\n", port);
+		if ((rc = vouch_write_file_atomic(s->port_file, text, (size_t)n, 0644, err)) !=
+		    VOUCH_OK)
+			return rc;
+	}
+	serve_stop = s->stop;
+	serve_arg = s->arg;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = serve_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	return s->run(s->arg, err);
 }

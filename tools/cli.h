@@ -45,4 +45,18 @@ int cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* True when progress lines should go to stderr: a terminal, or forced. */
 int cli_progress_wanted(int forced);
 
+/* Run a server until SIGINT or SIGTERM.  start runs with those signals
+ * blocked (the server's threads inherit the mask); then the port goes to
+ * port_file (when non-NULL), the signals call stop (async-signal-safe),
+ * and run blocks until stopped. */
+struct cli_server {
+	int (*start)(void *arg, vouch_err *err);
+	unsigned (*port)(void *arg);
+	void (*stop)(void *arg);
+	int (*run)(void *arg, vouch_err *err);
+	void *arg;
+	const char *port_file;
+};
+int cli_serve(const struct cli_server *s, vouch_err *err);
+
 #endif

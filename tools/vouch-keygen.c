@@ -2,7 +2,9 @@
  * the keyid (and C2SP note verifier key) of an existing key.
  *
  * Output on stdout, one item per line: the keyid, then the verifier key
- * string when --note-name is given; or one JSON object with --json.
+ * string when --note-name is given, then the cosigner vkey (C2SP
+ * tlog-cosignature, type 0x04) when --cosigner is given; or one JSON
+ * object with --json.
  */
 #include "config.h"
 
@@ -15,9 +17,9 @@
 #include "vouch/vouch.h"
 
 static const char usage_text[] =
-    "usage: vouch-keygen [-t ed25519|ecdsa-p256] [-n NAME] [--json]\n"
+    "usage: vouch-keygen [-t ed25519|ecdsa-p256] [-n NAME] [-c NAME] [--json]\n"
     "                    [--passphrase-fd N | --passphrase-file FILE] -o PREFIX\n"
-    "       vouch-keygen --public KEY [-n NAME] [--json]\n"
+    "       vouch-keygen --public KEY [-n NAME] [-c NAME] [--json]\n"
     "                    [--passphrase-fd N | --passphrase-file FILE]\n"
     "  -t, --type TYPE         ed25519 (default) or ecdsa-p256\n"
     "  -o, --output PREFIX     write PREFIX.key (private, 0600) and PREFIX.pub;\n"
@@ -25,6 +27,8 @@ static const char usage_text[] =
     "      --public KEY        read KEY (private or public PEM, '-' = stdin) instead\n"
     "                          of making a new key\n"
     "  -n, --note-name NAME    also print the C2SP signed-note verifier key (Ed25519)\n"
+    "  -c, --cosigner NAME     also print the witness cosigner vkey (Ed25519\n"
+    "                          cosignature/v1, C2SP tlog-cosignature)\n"
     "      --json              print one JSON object instead of lines\n"
     "      --passphrase-fd N   encrypt (or decrypt) the private key with the passphrase\n"
     "                          read from file descriptor N\n"
@@ -39,6 +43,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "public", required_argument, NULL, OPT_PUBLIC },
 	{ "note-name", required_argument, NULL, 'n' },
+	{ "cosigner", required_argument, NULL, 'c' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "passphrase-fd", required_argument, NULL, OPT_PASS_FD },
 	{ "passphrase-file", required_argument, NULL, OPT_PASS_FILE },
@@ -53,6 +58,7 @@ struct keygen {
 	const char *prefix;       /* -o */
 	const char *public;       /* --public */
 	const char *note_name;
+	const char *cosigner;     /* -c */
 	int json;
 	int pass_fd;              /* -1 when not given */
 	const char *pass_file;
@@ -60,6 +66,7 @@ struct keygen {
 	int have_pass;
 	vouch_key *key;
 	vouch_buf verifier;
+	vouch_buf cosig_vkey;
 	vouch_buf out;
 };
 
@@ -69,7 +76,7 @@ parse_args(struct keygen *g, int argc, char **argv)
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "t:o:n:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:o:n:c:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (strcmp(optarg, "ed25519") == 0)
@@ -83,6 +90,7 @@ parse_args(struct keygen *g, int argc, char **argv)
 		case 'o': g->prefix = optarg; break;
 		case OPT_PUBLIC: g->public = optarg; break;
 		case 'n': g->note_name = optarg; break;
+		case 'c': g->cosigner = optarg; break;
 		case OPT_JSON: g->json = 1; break;
 		case OPT_PASS_FD:
 			if (cli_parse_uint(optarg, 0, INT_MAX, &v) != 0)
@@ -107,6 +115,8 @@ parse_args(struct keygen *g, int argc, char **argv)
 		cli_usage_error("give at most one of --passphrase-fd and --passphrase-file");
 	if (g->note_name != NULL && g->prefix != NULL && g->type != VOUCH_KEY_ED25519)
 		cli_usage_error("--note-name needs an Ed25519 key");
+	if (g->cosigner != NULL && g->prefix != NULL && g->type != VOUCH_KEY_ED25519)
+		cli_usage_error("--cosigner needs an Ed25519 key");
 	if (g->public != NULL && strcmp(g->public, "-") == 0 &&
 	    (g->pass_fd == 0 || (g->pass_file != NULL && strcmp(g->pass_file, "-") == 0)))
 		cli_usage_error("the key and the passphrase cannot both come from stdin");
@@ -148,7 +158,8 @@ add_path(cJSON *j, const char *name, const char *prefix, const char *suffix, vou
 	return rc;
 }
 
-/* {"type", "keyid", "private", ["note_verifier_key"], ["private_key", "public_key"]} */
+/* {"type", "keyid", "private", ["note_verifier_key"], ["cosigner_vkey"],
+ *  ["private_key", "public_key"]} */
 static int
 format_json(struct keygen *g, const char *id, vouch_err *err)
 {
@@ -163,6 +174,9 @@ format_json(struct keygen *g, const char *id, vouch_err *err)
 		rc = VOUCH_OK;
 	if (rc == VOUCH_OK && g->note_name != NULL &&
 	    vouch_json_add_string(j, "note_verifier_key", vouch_buf_cstr(&g->verifier), err) == NULL)
+		rc = VOUCH_ENOMEM;
+	if (rc == VOUCH_OK && g->cosigner != NULL &&
+	    vouch_json_add_string(j, "cosigner_vkey", vouch_buf_cstr(&g->cosig_vkey), err) == NULL)
 		rc = VOUCH_ENOMEM;
 	if (rc == VOUCH_OK && g->prefix != NULL)
 		rc = add_path(j, "private_key", g->prefix, ".key", err);
@@ -193,6 +207,8 @@ format_output(struct keygen *g, vouch_err *err)
 	rc = vouch_buf_appendf(&g->out, err, "%s\n", id);
 	if (rc == VOUCH_OK && g->note_name != NULL)
 		rc = vouch_buf_appendf(&g->out, err, "%s\n", vouch_buf_cstr(&g->verifier));
+	if (rc == VOUCH_OK && g->cosigner != NULL)
+		rc = vouch_buf_appendf(&g->out, err, "%s\n", vouch_buf_cstr(&g->cosig_vkey));
 	return rc;
 }
 
@@ -219,6 +235,14 @@ run(struct keygen *g, vouch_err *err)
 		if (rc != VOUCH_OK)
 			return rc;
 	}
+	if (g->cosigner != NULL) {
+		if (vouch_key_get_type(g->key) != VOUCH_KEY_ED25519)
+			return vouch_err_set(err, VOUCH_EUSAGE, "--cosigner needs an Ed25519 key");
+		rc = vouch_key_vkey(g->key, g->cosigner, VOUCH_VKEY_COSIG_ED25519, &g->cosig_vkey,
+		                    err);
+		if (rc != VOUCH_OK)
+			return rc;
+	}
 	/* Everything that can be refused is checked before a file is written. */
 	rc = format_output(g, err);
 	if (rc == VOUCH_OK && g->prefix != NULL)
@@ -240,6 +264,7 @@ main(int argc, char **argv)
 	g.pass_fd = -1;
 	vouch_buf_init(&g.pass, VOUCH_PASS_MAX + 2);
 	vouch_buf_init(&g.verifier, 0);
+	vouch_buf_init(&g.cosig_vkey, 0);
 	vouch_buf_init(&g.out, 0);
 	vouch_err_clear(&err);
 	cli_init(argv[0], usage_text);
@@ -250,6 +275,7 @@ main(int argc, char **argv)
 	vouch_key_free(g.key);
 	vouch_buf_free_secret(&g.pass);
 	vouch_buf_free(&g.verifier);
+	vouch_buf_free(&g.cosig_vkey);
 	vouch_buf_free(&g.out);
 	return cli_finish(vouch_exit_code(rc));
 }

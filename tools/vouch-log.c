@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "vouch/vouch.h"
@@ -21,6 +22,9 @@ static const char usage_text[] =
     "       vouch-log [options] lookup SHA256\n"
     "       vouch-log [options] bundle [-o FILE] SHA256|INDEX...\n"
     "       vouch-log [options] verify-proof PROOF [ENTRY]\n"
+    "       vouch-log [options] verify-checkpoint CHECKPOINT\n"
+    "       vouch-log [options] mirror --dir DIR [--once] [--poll-ms MS]\n"
+    "       vouch-log [options] check-misbehaviour PROOF\n"
     "       vouch-log [options] monitor --state FILE [--once] [--interval S]\n"
     "                 [--subject SHA256]... [--signer PUBKEY]...\n"
     "  -l, --log URL            the log (or VOUCH_LOG_URL, or 'log URL' in --config)\n"
@@ -36,10 +40,22 @@ static const char usage_text[] =
     "      --interval SECONDS   monitor: time between rounds (default 60)\n"
     "      --subject SHA256     monitor: print only entries with this subject\n"
     "      --signer PUBKEY      monitor: print only entries signed by this key\n"
+    "      --witness VKEY       a witness's cosigner vkey (repeatable)\n"
+    "      --witnesses FILE     the same, one per line\n"
+    "      --dir DIR            mirror: the mirror directory (tlog-tiles layout)\n"
+    "      --poll-ms MS         mirror: time between rounds (default 1000)\n"
+    "      --cosign-key KEY     mirror: cosign what it stored with this Ed25519 key\n"
+    "      --cosign-name NAME   mirror: ... under this cosigner name\n"
+    "      --quorum K           checkpoints need cosignatures by K of the witnesses\n"
+    "                           (default: all of them when witnesses are given)\n"
     "  -h, --help               show this help\n"
     "  -V, --version            show the version\n";
 
-enum { OPT_VFILE = 256, OPT_ORIGIN, OPT_STATE, OPT_ONCE, OPT_INTERVAL, OPT_SUBJECT, OPT_SIGNER };
+enum {
+	OPT_VFILE = 256, OPT_ORIGIN, OPT_STATE, OPT_ONCE, OPT_INTERVAL, OPT_SUBJECT, OPT_SIGNER,
+	OPT_WITNESS, OPT_WITNESSES, OPT_QUORUM, OPT_DIR, OPT_POLL_MS, OPT_COSIGN_KEY,
+	OPT_COSIGN_NAME
+};
 
 static const struct option longopts[] = {
 	{ "log", required_argument, NULL, 'l' },
@@ -55,6 +71,13 @@ static const struct option longopts[] = {
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "subject", required_argument, NULL, OPT_SUBJECT },
 	{ "signer", required_argument, NULL, OPT_SIGNER },
+	{ "witness", required_argument, NULL, OPT_WITNESS },
+	{ "witnesses", required_argument, NULL, OPT_WITNESSES },
+	{ "quorum", required_argument, NULL, OPT_QUORUM },
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
+	{ "cosign-key", required_argument, NULL, OPT_COSIGN_KEY },
+	{ "cosign-name", required_argument, NULL, OPT_COSIGN_NAME },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -73,6 +96,14 @@ struct vlog {
 	vouch_key *signers[VOUCH_LOGMONITOR_FILTER_MAX];
 	size_t nsigners;
 	vouch_note_verifier *ver;
+	vouch_note_verifier *witnesses[VOUCH_VKEY_LIST_MAX]; /* cosigners */
+	size_t nwitnesses;
+	uint64_t quorum;
+	int quorum_given;
+	const char *dir;          /* mirror */
+	uint64_t poll_ms;
+	const char *cosign_keyfile, *cosign_name;
+	vouch_key *cosign_key;
 	vouch_logclient *lc;
 	vouch_buf config;
 };
@@ -192,11 +223,42 @@ parse_args(struct vlog *v, int argc, char **argv)
 			}
 			v->nsigners++;
 			break;
+		case OPT_WITNESS:
+		case OPT_WITNESSES:
+			vouch_err_clear(&err);
+			if ((c == OPT_WITNESS
+			         ? vouch_vkey_list_parse(optarg, strlen(optarg), VOUCH_VKEY_COSIG_ED25519,
+			                                 v->witnesses, VOUCH_VKEY_LIST_MAX,
+			                                 &v->nwitnesses, &err)
+			         : vouch_vkey_list_load(optarg, VOUCH_VKEY_COSIG_ED25519, v->witnesses,
+			                                VOUCH_VKEY_LIST_MAX, &v->nwitnesses, &err)) !=
+			    VOUCH_OK) {
+				cli_warn_err(&err);
+				exit(2);
+			}
+			break;
+		case OPT_DIR: v->dir = optarg; break;
+		case OPT_COSIGN_KEY: v->cosign_keyfile = optarg; break;
+		case OPT_COSIGN_NAME: v->cosign_name = optarg; break;
+		case OPT_POLL_MS:
+			if (cli_parse_uint(optarg, 1, 86400000, &v->poll_ms) != 0)
+				cli_usage_error("bad --poll-ms '%s'", optarg);
+			break;
+		case OPT_QUORUM:
+			if (cli_parse_uint(optarg, 1, VOUCH_VKEY_LIST_MAX, &v->quorum) != 0)
+				cli_usage_error("bad quorum '%s'", optarg);
+			v->quorum_given = 1;
+			break;
 		case 'h': cli_help();
 		case 'V': cli_version();
 		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (!v->quorum_given)
+		v->quorum = v->nwitnesses;
+	if (v->quorum > v->nwitnesses)
+		cli_usage_error("--quorum %llu needs at least that many witnesses",
+		                (unsigned long long)v->quorum);
 	if (config != NULL)
 		read_config(v, config);
 	if (v->url == NULL && getenv("VOUCH_LOG_URL") != NULL)
@@ -285,7 +347,9 @@ cmd_checkpoint(struct vlog *v, vouch_err *err)
 
 	vouch_buf_init(&note, 0);
 	if ((rc = need_client(v, 1, err)) == VOUCH_OK &&
-	    (rc = vouch_logclient_checkpoint(v->lc, &cp, &note, err)) == VOUCH_OK)
+	    (rc = vouch_logclient_checkpoint(v->lc, &cp, &note, err)) == VOUCH_OK &&
+	    (rc = vouch_cosig_quorum(vouch_buf_cstr(&note), note.len, v->witnesses, v->nwitnesses,
+	                             (size_t)v->quorum, err)) == VOUCH_OK)
 		put(&note);
 	vouch_buf_free(&note);
 	return rc;
@@ -393,6 +457,107 @@ cmd_verify_proof(struct vlog *v, const char *pfile, const char *efile, vouch_err
 	return rc;
 }
 
+/* verify-checkpoint: a signed checkpoint in a file, offline: the log's
+ * signature and the witnesses' quorum. */
+static int
+cmd_verify_checkpoint(struct vlog *v, const char *path, vouch_err *err)
+{
+	vouch_checkpoint cp;
+	vouch_buf note;
+	int rc;
+
+	vouch_buf_init(&note, VOUCH_NOTE_MAX);
+	if ((rc = need_verifier(v, err)) == VOUCH_OK &&
+	    (rc = vouch_read_file(path, VOUCH_NOTE_MAX, &note, err)) == VOUCH_OK &&
+	    (rc = vouch_checkpoint_open_cosigned(vouch_buf_cstr(&note), note.len, v->origin, v->ver,
+	                                         v->witnesses, v->nwitnesses, (size_t)v->quorum,
+	                                         &cp, err)) == VOUCH_OK)
+		printf("verified: %s at tree size %llu, cosigned by at least %llu of %zu witnesses\n",
+		       cp.origin, (unsigned long long)cp.size, (unsigned long long)v->quorum,
+		       v->nwitnesses);
+	else if (rc != VOUCH_ENEGATIVE && rc != VOUCH_EUSAGE)
+		vouch_err_prefix(err, "'%s'", path);
+	vouch_buf_free(&note);
+	return rc;
+}
+
+/* mirror: follow the log into --dir until it misbehaves. */
+static int
+cmd_mirror(struct vlog *v, vouch_err *err)
+{
+	vouch_mirror_opts o;
+	struct timespec ts;
+	vouch_buf proof;
+	uint64_t size = 0;
+	int rc, grew = 0;
+
+	if (v->dir == NULL)
+		cli_usage_error("mirror needs --dir DIR");
+	if ((v->cosign_keyfile == NULL) != (v->cosign_name == NULL))
+		cli_usage_error("--cosign-key and --cosign-name go together");
+	if ((rc = need_client(v, 1, err)) != VOUCH_OK)
+		return rc;
+	if (v->cosign_keyfile != NULL &&
+	    (rc = vouch_key_load_file(v->cosign_keyfile, NULL, 0, &v->cosign_key, err)) != VOUCH_OK)
+		return rc;
+	if (v->cosign_name != NULL && !vouch_note_name_valid(v->cosign_name, strlen(v->cosign_name)))
+		cli_usage_error("'%s' is not a valid cosigner name", v->cosign_name);
+	memset(&o, 0, sizeof o);
+	o.dir = v->dir;
+	o.lc = v->lc;
+	o.logver = v->ver;
+	o.origin = v->origin;
+	o.ws = v->witnesses;
+	o.nws = v->nwitnesses;
+	o.quorum = (size_t)v->quorum;
+	o.cosign_key = v->cosign_key;
+	o.cosign_name = v->cosign_name;
+	vouch_buf_init(&proof, 0);
+	for (;;) {
+		vouch_err_clear(err);
+		rc = vouch_mirror_round(&o, &size, &grew, &proof, err);
+		if (rc == VOUCH_OK && grew) {
+			printf("mirrored %s at tree size %llu\n", vouch_note_verifier_name(v->ver),
+			       (unsigned long long)size);
+			fflush(stdout);
+		}
+		if (rc == VOUCH_ENEGATIVE) {
+			put(&proof);
+			break;
+		}
+		if (v->once)
+			break;
+		if (rc != VOUCH_OK)
+			cli_warn_err(err); /* transient: report, keep following */
+		ts.tv_sec = (time_t)(v->poll_ms / 1000);
+		ts.tv_nsec = (long)(v->poll_ms % 1000) * 1000000;
+		nanosleep(&ts, NULL);
+	}
+	vouch_buf_free(&proof);
+	return rc;
+}
+
+/* check-misbehaviour: does a proof (vouch-log mirror) prove it? */
+static int
+cmd_check_misbehaviour(struct vlog *v, const char *path, vouch_err *err)
+{
+	vouch_buf b, why;
+	int rc;
+
+	vouch_buf_init(&b, 1 << 20);
+	vouch_buf_init(&why, 0);
+	if ((rc = need_verifier(v, err)) == VOUCH_OK &&
+	    (rc = vouch_read_file(path, 1 << 20, &b, err)) == VOUCH_OK &&
+	    (rc = vouch_misbehaviour_check(vouch_buf_cstr(&b), b.len, v->ver, v->origin, &why,
+	                                   err)) == VOUCH_OK)
+		printf("proved: %s\n", vouch_buf_cstr(&why));
+	else if (rc != VOUCH_ENEGATIVE && rc != VOUCH_EUSAGE)
+		vouch_err_prefix(err, "'%s'", path);
+	vouch_buf_free(&b);
+	vouch_buf_free(&why);
+	return rc;
+}
+
 /* bundle: an offline evidence bundle (schemas/bundle.md) of the entries
  * whose subjects carry each SHA256 argument and of each INDEX argument. */
 static int
@@ -445,6 +610,7 @@ cmd_monitor(struct vlog *v, vouch_err *err)
 	if ((rc = need_client(v, 1, err)) != VOUCH_OK ||
 	    (rc = vouch_logmonitor_new(v->lc, v->ver, v->origin, v->state, &m, err)) != VOUCH_OK)
 		goto out;
+	vouch_logmonitor_set_witnesses(m, v->witnesses, v->nwitnesses, (size_t)v->quorum);
 	for (i = 0; rc == VOUCH_OK && i < v->nsubjects; i++)
 		rc = vouch_logmonitor_add_subject(m, v->subjects[i], err);
 	for (i = 0; rc == VOUCH_OK && i < v->nsigners; i++)
@@ -495,6 +661,18 @@ dispatch(struct vlog *v, int argc, char **argv, vouch_err *err)
 	}
 	if (strcmp(cmd, "bundle") == 0)
 		return cmd_bundle(v, argc - 1, argv + 1, err);
+	if (strcmp(cmd, "mirror") == 0) {
+		NARGS(0);
+		return cmd_mirror(v, err);
+	}
+	if (strcmp(cmd, "check-misbehaviour") == 0) {
+		NARGS(1);
+		return cmd_check_misbehaviour(v, argv[1], err);
+	}
+	if (strcmp(cmd, "verify-checkpoint") == 0) {
+		NARGS(1);
+		return cmd_verify_checkpoint(v, argv[1], err);
+	}
 	if (strcmp(cmd, "monitor") == 0) {
 		NARGS(0);
 		return cmd_monitor(v, err);
@@ -516,6 +694,7 @@ main(int argc, char **argv)
 	v.timeout = 30;
 	v.retries = 3;
 	v.interval = 60;
+	v.poll_ms = 1000;
 	parse_args(&v, argc, argv);
 	vouch_err_clear(&err);
 	rc = dispatch(&v, argc - optind, argv + optind, &err);
@@ -523,6 +702,9 @@ main(int argc, char **argv)
 		cli_warn_err(&err);
 	vouch_logclient_free(v.lc);
 	vouch_note_verifier_free(v.ver);
+	vouch_key_free(v.cosign_key);
+	for (i = 0; i < v.nwitnesses; i++)
+		vouch_note_verifier_free(v.witnesses[i]);
 	for (i = 0; i < v.nsigners; i++)
 		vouch_key_free(v.signers[i]);
 	vouch_buf_free(&v.config);

@@ -4,8 +4,8 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -18,6 +18,8 @@ static const char usage_text[] =
     "                  [--max-pending N] [--max-body BYTES] [--max-connections N]\n"
     "                  [--max-connections-per-ip N] [--timeout SECONDS]\n"
     "                  [--port-file FILE] [--reindex]\n"
+    "                  [--witness 'VKEY URL' | --witnesses FILE]... [--quorum K]\n"
+    "                  [--witness-timeout SECONDS] [--witness-wait MS]\n"
     "  -d, --dir DIR           the log directory (checkpoint, tile/)\n"
     "  -k, --key LOGKEY        the log's Ed25519 private key (PKCS#8 PEM)\n"
     "  -o, --origin ORIGIN     the log's origin, also its key name\n"
@@ -36,12 +38,20 @@ static const char usage_text[] =
     "                          of them from one address (default 256; 0: no limit)\n"
     "      --timeout SECONDS   longest a request may take (default 10)\n"
     "      --reindex           rebuild the lookup index from the tiles first\n"
+    "      --witness 'VKEY URL'  a witness: its cosigner vkey and submission prefix\n"
+    "      --witnesses FILE    the same, one per line\n"
+    "      --quorum K          publish checkpoints cosigned by K witnesses (default:\n"
+    "                          all)\n"
+    "      --witness-timeout SECONDS  per request to a witness (default 5)\n"
+    "      --witness-wait MS   how long /add waits for a cosigned checkpoint\n"
+    "                          (default 3000)\n"
     "  -h, --help              show this help\n"
     "  -V, --version           show the version\n";
 
 enum {
 	OPT_INIT = 256, OPT_PORT_FILE, OPT_SUBMITTERS, OPT_MAX_BATCH, OPT_MAX_WAIT,
-	OPT_MAX_PENDING, OPT_MAX_BODY, OPT_MAX_CONN, OPT_MAX_CONN_IP, OPT_TIMEOUT, OPT_REINDEX
+	OPT_MAX_PENDING, OPT_MAX_BODY, OPT_MAX_CONN, OPT_MAX_CONN_IP, OPT_TIMEOUT, OPT_REINDEX,
+	OPT_WITNESS, OPT_WITNESSES, OPT_QUORUM, OPT_WITNESS_TIMEOUT, OPT_WITNESS_WAIT
 };
 
 static const struct option longopts[] = {
@@ -60,6 +70,11 @@ static const struct option longopts[] = {
 	{ "max-connections-per-ip", required_argument, NULL, OPT_MAX_CONN_IP },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "reindex", no_argument, NULL, OPT_REINDEX },
+	{ "witness", required_argument, NULL, OPT_WITNESS },
+	{ "witnesses", required_argument, NULL, OPT_WITNESSES },
+	{ "quorum", required_argument, NULL, OPT_QUORUM },
+	{ "witness-timeout", required_argument, NULL, OPT_WITNESS_TIMEOUT },
+	{ "witness-wait", required_argument, NULL, OPT_WITNESS_WAIT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -71,22 +86,34 @@ struct logd {
 	int init;
 	vouch_key *key;
 	vouch_logd *srv;
+	vouch_note_verifier *witnesses[VOUCH_VKEY_LIST_MAX];
+	char *witness_urls[VOUCH_VKEY_LIST_MAX];
+	size_t nwitnesses;
+	uint64_t quorum;
 };
-
-static vouch_logd *stop_srv; /* for the signal handler */
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	vouch_logd_stop(stop_srv);
-}
 
 static void
 log_line(void *arg, const char *msg)
 {
 	(void)arg;
 	fprintf(stderr, "%s: %s\n", cli_progname(), msg);
+}
+
+/* --witness 'VKEY URL' or --witnesses FILE */
+static void
+add_witnesses(struct logd *d, int file, const char *arg)
+{
+	vouch_err err;
+
+	vouch_err_clear(&err);
+	if ((file ? vouch_witness_list_load(arg, d->witnesses, d->witness_urls,
+	                                    VOUCH_VKEY_LIST_MAX, &d->nwitnesses, &err)
+	          : vouch_witness_list_parse(arg, strlen(arg), d->witnesses, d->witness_urls,
+	                                     VOUCH_VKEY_LIST_MAX, &d->nwitnesses, &err)) !=
+	    VOUCH_OK) {
+		cli_warn_err(&err);
+		exit(2);
+	}
 }
 
 static void
@@ -113,13 +140,19 @@ parse_args(struct logd *d, int argc, char **argv)
 		case OPT_MAX_CONN: num = &d->o.max_conn; break;
 		case OPT_MAX_CONN_IP: num = &d->o.max_conn_per_ip; break;
 		case OPT_TIMEOUT: num = &d->o.timeout_s; break;
+		case OPT_WITNESS:
+		case OPT_WITNESSES: add_witnesses(d, c == OPT_WITNESSES, optarg); break;
+		case OPT_QUORUM: num = &d->quorum; break;
+		case OPT_WITNESS_TIMEOUT: num = &d->o.witness_timeout_s; break;
+		case OPT_WITNESS_WAIT: num = &d->o.witness_wait_ms; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
 		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 		if (num != NULL) {
 			if (cli_parse_uint(optarg, 0, 100000000, &v) != 0 ||
-			    (v == 0 && num != &d->o.max_wait_ms && num != &d->o.max_conn_per_ip))
+			    (v == 0 && num != &d->o.max_wait_ms && num != &d->o.max_conn_per_ip &&
+			     num != &d->o.witness_wait_ms))
 				cli_usage_error("bad number '%s'", optarg);
 			*num = v;
 			num = NULL;
@@ -133,6 +166,13 @@ parse_args(struct logd *d, int argc, char **argv)
 		cli_usage_error("--max-batch is at most %d", VOUCH_LOGSTORE_BATCH_MAX);
 	if (d->o.max_body > VOUCH_ENTRY_MAX)
 		cli_usage_error("--max-body is at most %d", VOUCH_ENTRY_MAX);
+	if (d->quorum > d->nwitnesses)
+		cli_usage_error("--quorum %llu needs at least that many witnesses",
+		                (unsigned long long)d->quorum);
+	d->o.witnesses = d->witnesses;
+	d->o.witness_urls = (const char *const *)d->witness_urls;
+	d->o.nwitnesses = d->nwitnesses;
+	d->o.quorum = d->quorum > 0 ? (size_t)d->quorum : d->nwitnesses;
 }
 
 static int
@@ -150,47 +190,39 @@ do_init(struct logd *d, vouch_err *err)
 }
 
 static int
-write_port(struct logd *d, vouch_err *err)
+l_start(void *arg, vouch_err *err)
 {
-	char text[16];
-	unsigned port;
-	int n;
+	struct logd *d = arg;
 
-	if (d->port_file == NULL)
-		return VOUCH_OK;
-	if ((port = vouch_logd_port(d->srv)) == 0)
-		return vouch_err_set(err, VOUCH_EIO, "cannot tell the port listened on");
-	n = snprintf(text, sizeof text, "%u\n", port);
-	return vouch_write_file_atomic(d->port_file, text, (size_t)n, 0644, err);
+	d->o.key = d->key;
+	d->o.log = log_line;
+	return vouch_logd_new(&d->o, &d->srv, err);
 }
 
-/* Serve until SIGINT or SIGTERM.  The server's threads start with those
- * signals blocked, so only this thread runs the handler. */
+static unsigned
+l_port(void *arg)
+{
+	return vouch_logd_port(((struct logd *)arg)->srv);
+}
+
+static void
+l_stop(void *arg)
+{
+	vouch_logd_stop(((struct logd *)arg)->srv);
+}
+
+static int
+l_run(void *arg, vouch_err *err)
+{
+	return vouch_logd_run(((struct logd *)arg)->srv, err);
+}
+
 static int
 serve(struct logd *d, vouch_err *err)
 {
-	struct sigaction sa;
-	sigset_t set;
-	int rc;
+	struct cli_server s = { l_start, l_port, l_stop, l_run, d, d->port_file };
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	d->o.key = d->key;
-	d->o.log = log_line;
-	if ((rc = vouch_logd_new(&d->o, &d->srv, err)) != VOUCH_OK ||
-	    (rc = write_port(d, err)) != VOUCH_OK)
-		return rc;
-	stop_srv = d->srv;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	return vouch_logd_run(d->srv, err);
+	return cli_serve(&s, err);
 }
 
 int
@@ -212,5 +244,9 @@ main(int argc, char **argv)
 		cli_warn_err(&err);
 	vouch_logd_free(d.srv);
 	vouch_key_free(d.key);
+	for (size_t i = 0; i < d.nwitnesses; i++) {
+		vouch_note_verifier_free(d.witnesses[i]);
+		free(d.witness_urls[i]);
+	}
 	return cli_finish(rc == VOUCH_OK ? 0 : 2);
 }

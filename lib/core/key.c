@@ -957,11 +957,12 @@ note_name_ok(const char *name, vouch_err *err)
 }
 
 int
-vouch_key_note_id(const vouch_key *key, const char *name, uint32_t *id, vouch_err *err)
+vouch_key_vkey_id(const vouch_key *key, const char *name, uint8_t type, uint32_t *id,
+                  vouch_err *err)
 {
 	uint8_t pub[32], md[32];
 	EVP_MD_CTX *ctx = NULL;
-	static const uint8_t sep[2] = { 0x0a, 0x01 };
+	const uint8_t sep[2] = { 0x0a, type };
 	int rc;
 
 	rc = note_name_ok(name, err);
@@ -985,23 +986,36 @@ out:
 }
 
 int
-vouch_key_note_verifier(const vouch_key *key, const char *name, vouch_buf *out,
-                        vouch_err *err)
+vouch_key_vkey(const vouch_key *key, const char *name, uint8_t type, vouch_buf *out,
+               vouch_err *err)
 {
 	uint8_t raw[33];
 	uint32_t id = 0;
 	int rc;
 
-	rc = vouch_key_note_id(key, name, &id, err);
+	rc = vouch_key_vkey_id(key, name, type, &id, err);
 	if (rc != VOUCH_OK)
 		return rc;
-	raw[0] = 0x01; /* signature type: Ed25519 */
+	raw[0] = type;
 	rc = vouch_key_ed25519_public(key, raw + 1, err);
 	if (rc == VOUCH_OK)
 		rc = vouch_buf_appendf(out, err, "%s+%08x+", name, (unsigned)id);
 	if (rc == VOUCH_OK)
 		rc = vouch_b64_append(out, raw, sizeof(raw), VOUCH_B64_STD, err);
 	return rc;
+}
+
+int
+vouch_key_note_id(const vouch_key *key, const char *name, uint32_t *id, vouch_err *err)
+{
+	return vouch_key_vkey_id(key, name, VOUCH_VKEY_ED25519, id, err);
+}
+
+int
+vouch_key_note_verifier(const vouch_key *key, const char *name, vouch_buf *out,
+                        vouch_err *err)
+{
+	return vouch_key_vkey(key, name, VOUCH_VKEY_ED25519, out, err);
 }
 
 /* ---- key files and passphrases ---- */

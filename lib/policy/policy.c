@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vouch/cosig.h"
 #include "vouch/file.h"
 #include "vouch/json.h"
 #include "vouch/policy.h"
@@ -30,6 +31,8 @@ vouch_policy_free(vouch_policy *p)
 		free(p->logs[i].origin);
 		free(p->logs[i].url);
 		vouch_note_verifier_free(p->logs[i].ver);
+		for (size_t k = 0; k < p->logs[i].nws; k++)
+			vouch_note_verifier_free(p->logs[i].ws[k]);
 	}
 	for (size_t i = 0; i < p->nptypes; i++)
 		free(p->ptypes[i]);
@@ -325,11 +328,47 @@ parse_modes(vouch_policy *p, const cJSON *root, vouch_err *err)
 	return VOUCH_OK;
 }
 
+/* "witnesses": [cosigner vkeys], "witnessQuorum": k (default: all) */
+static int
+parse_witnesses(struct pol_log *l, const cJSON *o, const char *origin, vouch_err *err)
+{
+	const cJSON *arr = vouch_json_get(o, "witnesses"), *q = vouch_json_get(o, "witnessQuorum"),
+	            *it;
+	int rc;
+
+	if (arr == NULL && q == NULL)
+		return VOUCH_OK;
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1 ||
+	    cJSON_GetArraySize(arr) > VOUCH_POLICY_MAX_WITNESSES)
+		return vouch_err_set(err, VOUCH_EINPUT, "log '%s': 'witnesses' must list 1 to %d "
+		                     "cosigner keys", origin, VOUCH_POLICY_MAX_WITNESSES);
+	cJSON_ArrayForEach(it, arr) {
+		if (!cJSON_IsString(it))
+			return vouch_err_set(err, VOUCH_EINPUT, "log '%s': a witness is not a string",
+			                     origin);
+		if ((rc = vouch_cosig_verifier_parse(it->valuestring, strlen(it->valuestring),
+		                                     &l->ws[l->nws], err)) != VOUCH_OK) {
+			vouch_err_prefix(err, "log '%s': witness", origin);
+			return rc;
+		}
+		l->nws++;
+	}
+	l->quorum = l->nws;
+	if (q != NULL) {
+		if (!cJSON_IsNumber(q) || q->valuedouble < 1 || q->valuedouble > (double)l->nws ||
+		    q->valuedouble != (double)(size_t)q->valuedouble)
+			return vouch_err_set(err, VOUCH_EINPUT, "log '%s': 'witnessQuorum' must be 1 to "
+			                     "%zu", origin, l->nws);
+		l->quorum = (size_t)q->valuedouble;
+	}
+	return VOUCH_OK;
+}
+
 static int
 parse_log(vouch_policy *p, const cJSON *o, size_t idx, vouch_err *err)
 {
 	static const char *const members[] = { "origin", "verifierKey", "url", "inclusionRequired",
-		                                   NULL };
+		                                   "witnesses", "witnessQuorum", NULL };
 	struct pol_log *l = &p->logs[idx];
 	const char *origin, *vkey, *url;
 	const cJSON *req;
@@ -364,6 +403,8 @@ parse_log(vouch_policy *p, const cJSON *o, size_t idx, vouch_err *err)
 		return vouch_err_set(err, VOUCH_EINPUT, "log '%s': 'inclusionRequired' must be true or false",
 		                     origin);
 	l->required = req != NULL && cJSON_IsTrue(req);
+	if ((rc = parse_witnesses(l, o, origin, err)) != VOUCH_OK)
+		return rc;
 	if ((l->origin = vouch_strdup(origin, err)) == NULL ||
 	    (url != NULL && (l->url = vouch_strdup(url, err)) == NULL))
 		return VOUCH_ENOMEM;

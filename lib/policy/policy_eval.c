@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "vouch/codec.h"
+#include "vouch/cosig.h"
 #include "vouch/envelope.h"
 #include "vouch/json.h"
 #include "vouch/merkle.h"
@@ -190,9 +191,12 @@ seen_checkpoint(struct eval *ev, const char *note, size_t len, struct cp_seen **
 			              "checkpoint of log '%.*s', which the policy does not name",
 			              (int)(nl - note > 255 ? 255 : nl - note), note);
 	} else {
+		const struct pol_log *l = &ev->p->logs[li];
+
 		c->log = (size_t)li;
-		c->status = vouch_checkpoint_open(note, len, ev->p->logs[li].origin,
-		                                  &ev->p->logs[li].ver, 1, &c->cp, &why);
+		c->status = vouch_checkpoint_open(note, len, l->origin, &l->ver, 1, &c->cp, &why);
+		if (c->status == VOUCH_OK && l->nws > 0) /* issue 17: witnesses */
+			c->status = vouch_cosig_quorum(note, len, l->ws, l->nws, l->quorum, &why);
 	}
 	if (c->status == VOUCH_ENOMEM)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");

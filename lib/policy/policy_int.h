@@ -20,6 +20,10 @@ struct pol_log {
 	char *url;                   /* NULL: none */
 	vouch_note_verifier *ver;
 	int required;
+	/* witnesses (issue 17): checkpoints count only with cosignatures by
+	 * quorum of them */
+	vouch_note_verifier *ws[VOUCH_POLICY_MAX_WITNESSES];
+	size_t nws, quorum;
 };
 
 struct vouch_policy {

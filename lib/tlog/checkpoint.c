@@ -42,6 +42,12 @@ parse_u64(const char *s, size_t len, uint64_t *out)
 	return 0;
 }
 
+int
+vouch_parse_decimal(const char *s, size_t len, uint64_t *out)
+{
+	return parse_u64(s, len, out);
+}
+
 /* The next line of text[*pos..len) without its \n; -1 when none is left. */
 static int
 next_line(const char *text, size_t len, size_t *pos, const char **l, size_t *n)

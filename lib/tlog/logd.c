@@ -37,6 +37,13 @@
 #include "vouch/tile.h"
 #include "logd_guard.h"
 #include "vouch/tlogproof.h"
+#include "httpd_int.h" /* shared with vouch-witness (issue 17) */
+#include "logwitness_int.h" /* issue 17: witnesses */
+
+#define now_ms vouch_httpd_now_ms
+#define reply vouch_httpd_reply
+#define reply_error vouch_httpd_reply_error
+#define parse_listen vouch_httpd_parse_listen
 
 #define LOOKUP_MAX 1000
 
@@ -87,16 +94,9 @@ struct vouch_logd {
 	pthread_t seq;
 	struct MHD_Daemon *mhd;
 	struct logd_guard *guard;  /* request deadlines, eviction */
+	vouch_logwit *lw;          /* witnesses (issue 17); NULL without */
+	vouch_note_verifier *logver;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Hand one message to the caller's log callback, if any. */
 static void logd_log(struct vouch_logd *d, const char *fmt, ...)
@@ -158,6 +158,38 @@ item_release(struct item *it)
 	free(it->note);
 	free(it);
 }
+
+/* ---- witnesses (issue 17; the logic is in tlog/logwitness.c) ---- */
+
+static int
+witnesses_start(struct vouch_logd *d, vouch_err *err)
+{
+	struct vouch_logwit_opts wo;
+	int rc;
+
+	if (d->o.nwitnesses == 0)
+		return VOUCH_OK;
+	if ((rc = vouch_note_verifier_from_key(d->o.key, d->o.origin, &d->logver, err)) != VOUCH_OK)
+		return rc;
+	memset(&wo, 0, sizeof wo);
+	wo.dir = d->o.dir;
+	wo.logver = d->logver;
+	wo.urls = d->o.witness_urls;
+	wo.ws = d->o.witnesses;
+	wo.n = d->o.nwitnesses;
+	wo.quorum = d->o.quorum;
+	wo.timeout_s = (long)d->o.witness_timeout_s;
+	wo.log = d->o.log;
+	wo.log_arg = d->o.log_arg;
+	if ((rc = vouch_logwit_new(&wo, &d->lw, err)) != VOUCH_OK)
+		return rc;
+	pthread_mutex_lock(&d->snap_mu);
+	vouch_logwit_submit(d->lw, d->note, d->note_len, d->size);
+	pthread_mutex_unlock(&d->snap_mu);
+	return VOUCH_OK;
+}
+
+/* ---- end witnesses ---- */
 
 /* The inclusion proofs of a committed batch, sharing one tile cache (its
  * entries are neighbours, so their proofs share most nodes).  An item
@@ -229,6 +261,8 @@ commit_batch(struct vouch_logd *d, struct item *batch, size_t n)
 			it->state = ST_DONE;
 		}
 	}
+	if (rc == VOUCH_OK && d->lw != NULL)
+		vouch_logwit_submit(d->lw, d->note, d->note_len, d->size); /* issue 17 */
 	pthread_mutex_unlock(&d->snap_mu);
 	d->commits++;
 	pthread_cond_broadcast(&d->done);
@@ -322,50 +356,26 @@ find_pending(struct vouch_logd *d, const vouch_hash key)
 
 /* ---- HTTP helpers ---- */
 
-struct req {
-	vouch_buf body;
-	uint64_t start;
-	int too_big;
-};
-
-static enum MHD_Result
-reply(struct MHD_Connection *c, unsigned status, const char *type, const void *data,
-      size_t len, const char *cache)
-{
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	if (cache != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
-	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result
-reply_error(struct MHD_Connection *c, unsigned status, const char *msg)
-{
-	char text[VOUCH_ERR_MSG_MAX + 2];
-	int n = snprintf(text, sizeof text, "%s\n", msg);
-
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof text)
-		n = (int)sizeof text - 1;
-	return reply(c, status, "text/plain; charset=utf-8", text, (size_t)n, "no-store");
-}
+#define req vouch_httpd_req
 
 static enum MHD_Result
 serve_checkpoint(struct vouch_logd *d, struct MHD_Connection *c)
 {
 	enum MHD_Result ret;
 
+	if (d->lw != NULL) { /* issue 17: the newest cosigned by the quorum */
+		vouch_buf b;
+
+		vouch_buf_init(&b, 0);
+		if (vouch_logwit_latest(d->lw, &b) == 0)
+			ret = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			                  "no checkpoint is cosigned by the witnesses yet");
+		else
+			ret = reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", b.data, b.len,
+			            "no-cache");
+		vouch_buf_free(&b);
+		return ret;
+	}
 	pthread_mutex_lock(&d->snap_mu);
 	ret = reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", d->note, d->note_len,
 	            "no-cache");
@@ -455,9 +465,9 @@ serve_lookup(struct vouch_logd *d, struct MHD_Connection *c, const char *hex)
 /* The answer to POST /add.  given (may be NULL) is a proof already
  * computed; otherwise it is computed from the tiles. */
 static int
-add_response(struct vouch_logd *d, uint64_t index, uint64_t size, const vouch_hash leaf,
-             const char *note, size_t note_len, const vouch_hash *given, size_t ngiven,
-             vouch_buf *out, vouch_err *err)
+add_response_signed(struct vouch_logd *d, uint64_t index, uint64_t size, const vouch_hash leaf,
+                    const char *note, size_t note_len, const vouch_hash *given, size_t ngiven,
+                    vouch_buf *out, vouch_err *err)
 {
 	vouch_hash proof[VOUCH_PROOF_MAX];
 	vouch_tilehashes *th = NULL;
@@ -508,6 +518,34 @@ out:
 	cJSON_Delete(j);
 	vouch_tilehashes_free(th);
 	vouch_buf_free(&text);
+	return rc;
+}
+
+/* issue 17: with witnesses, the answer carries the newest checkpoint
+ * cosigned by the quorum when one covering the entry comes within
+ * witness_wait_ms (its proof then computed from the tiles). */
+static int
+add_response(struct vouch_logd *d, uint64_t index, uint64_t size, const vouch_hash leaf,
+             const char *note, size_t note_len, const vouch_hash *given, size_t ngiven,
+             vouch_buf *out, vouch_err *err)
+{
+	vouch_buf cn;
+	uint64_t got;
+	int rc;
+
+	if (d->lw == NULL)
+		return add_response_signed(d, index, size, leaf, note, note_len, given, ngiven, out,
+		                           err);
+	vouch_buf_init(&cn, 0);
+	got = vouch_logwit_wait(d->lw, index + 1, d->o.witness_wait_ms, &cn);
+	if (got > 0)
+		rc = add_response_signed(d, index, got, leaf, vouch_buf_cstr(&cn), cn.len,
+		                         got == size ? given : NULL, got == size ? ngiven : 0, out,
+		                         err);
+	else
+		rc = add_response_signed(d, index, size, leaf, note, note_len, given, ngiven, out,
+		                         err);
+	vouch_buf_free(&cn);
 	return rc;
 }
 
@@ -680,22 +718,11 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 {
 	struct vouch_logd *d = cls;
 	struct req *rq = *con_cls;
+	int st;
 
 	(void)version;
-	if (rq == NULL) {
-		/* answering on the first call would cost the keep-alive */
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-		if (strcmp(method, "POST") == 0 && cl != NULL && strtoull(cl, NULL, 10) > d->o.max_body)
-			return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "envelope too large");
-		if ((rq = calloc(1, sizeof *rq)) == NULL)
-			return MHD_NO;
-		vouch_buf_init(&rq->body, d->o.max_body + 1);
-		rq->start = now_ms();
-		*con_cls = rq;
-		return MHD_YES;
-	}
+	if (rq == NULL)
+		return vouch_httpd_begin(c, con_cls, method, d->o.max_body, "envelope too large");
 	if (*upload_size == 0)      /* the last call: the request is all here */
 		logd_guard_received(c);
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
@@ -704,18 +731,11 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return handle_get(d, c, url);
 	}
 	/* other methods: take in (or drop) the body first, then answer */
-	if (now_ms() - rq->start > d->o.timeout_s * 1000)
-		return MHD_NO; /* too slow: cut the connection */
-	if (*upload_size > 0) {
-		int keep = strcmp(method, "POST") == 0 && strcmp(url, "/add") == 0;
-
-		if (keep && !rq->too_big && rq->body.len + *upload_size <= d->o.max_body)
-			vouch_buf_append(&rq->body, upload, *upload_size, NULL);
-		else
-			rq->too_big = 1;
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	st = vouch_httpd_upload(rq, upload, upload_size,
+	                        strcmp(method, "POST") == 0 && strcmp(url, "/add") == 0,
+	                        d->o.max_body, d->o.timeout_s);
+	if (st != 0)
+		return st < 0 ? MHD_NO : MHD_YES; /* cut a slow client, or take more */
 	if (strcmp(url, "/add") == 0 && strcmp(method, "POST") != 0)
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
 	if (strcmp(url, "/add") != 0) {
@@ -730,16 +750,8 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
           enum MHD_RequestTerminationCode code)
 {
-	struct req *rq = *con_cls;
-
-	(void)cls;
-	(void)code;
 	logd_guard_completed(c);
-	if (rq != NULL) {
-		vouch_buf_free(&rq->body);
-		free(rq);
-		*con_cls = NULL;
-	}
+	vouch_httpd_completed(cls, c, con_cls, code);
 }
 
 /* ---- setup ---- */
@@ -780,31 +792,6 @@ out:
 	return rc;
 }
 
-
-/* "IPV4:PORT", the port a decimal number up to 65535. */
-static int
-parse_listen(const char *s, struct sockaddr_in *sa)
-{
-	char host[64], *end;
-	const char *colon = strrchr(s, ':');
-	unsigned long long port;
-
-	memset(sa, 0, sizeof *sa);
-	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (colon[1] < '0' || colon[1] > '9')
-		return -1;
-	errno = 0;
-	port = strtoull(colon + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || port > 65535 ||
-	    inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-		return -1;
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	return 0;
-}
 
 static int
 check_opts(const vouch_logd_opts *o, vouch_err *err)
@@ -860,17 +847,7 @@ locks_init(struct vouch_logd *d)
 static int
 stop_pipe_open(struct vouch_logd *d, vouch_err *err)
 {
-	int fl;
-
-	if (pipe2(d->stop_pipe, O_CLOEXEC) != 0) {
-		d->stop_pipe[0] = d->stop_pipe[1] = -1;
-		return vouch_err_sys(err, VOUCH_EIO, "cannot create a pipe");
-	}
-	/* vouch_logd_stop must never block */
-	if ((fl = fcntl(d->stop_pipe[1], F_GETFL)) == -1 ||
-	    fcntl(d->stop_pipe[1], F_SETFL, fl | O_NONBLOCK) == -1)
-		return vouch_err_sys(err, VOUCH_EIO, "cannot set up a pipe");
-	return VOUCH_OK;
+	return vouch_httpd_stop_pipe_open(d->stop_pipe, err);
 }
 
 static int
@@ -924,6 +901,8 @@ vouch_logd_opts_init(vouch_logd_opts *opts)
 	opts->max_conn = 1024;
 	opts->max_conn_per_ip = 256;
 	opts->timeout_s = 10;
+	opts->witness_timeout_s = 5;
+	opts->witness_wait_ms = 3000;
 }
 
 int
@@ -947,6 +926,7 @@ vouch_logd_new(const vouch_logd_opts *opts, vouch_logd **out, vouch_err *err)
 		goto out;
 	}
 	if ((rc = store_open(d, d->o.reindex ? VOUCH_LOGSTORE_REINDEX : 0, err)) != VOUCH_OK ||
+	    (rc = witnesses_start(d, err)) != VOUCH_OK ||
 	    (rc = stop_pipe_open(d, err)) != VOUCH_OK ||
 	    (rc = start_threads(d, err)) != VOUCH_OK)
 		goto out;
@@ -960,28 +940,16 @@ out:
 unsigned
 vouch_logd_port(const vouch_logd *srv)
 {
-	const union MHD_DaemonInfo *info;
-
-	if (srv->mhd == NULL)
-		return 0;
-	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	return info != NULL ? info->port : 0;
+	return vouch_httpd_port(srv->mhd);
 }
 
 int
 vouch_logd_run(vouch_logd *srv, vouch_err *err)
 {
-	char c;
-	ssize_t n;
+	int rc = vouch_httpd_stop_pipe_wait(srv->stop_pipe, err);
 
-	for (;;) {
-		n = read(srv->stop_pipe[0], &c, 1);
-		if (n == 1)
-			break;
-		if (n < 0 && errno == EINTR)
-			continue;
-		return vouch_err_sys(err, VOUCH_EIO, "cannot wait for a stop request");
-	}
+	if (rc != VOUCH_OK)
+		return rc;
 	logd_shutdown(srv);
 	return VOUCH_OK;
 }
@@ -989,15 +957,8 @@ vouch_logd_run(vouch_logd *srv, vouch_err *err)
 void
 vouch_logd_stop(vouch_logd *srv)
 {
-	int saved = errno;
-	char c = 1;
-	ssize_t n;
-
-	if (srv == NULL || srv->stop_pipe[1] < 0)
-		return;
-	n = write(srv->stop_pipe[1], &c, 1); /* a full pipe is already a request */
-	(void)n;
-	errno = saved;
+	if (srv != NULL)
+		vouch_httpd_stop_pipe_signal(srv->stop_pipe);
 }
 
 void
@@ -1008,14 +969,13 @@ vouch_logd_free(vouch_logd *srv)
 	if (srv == NULL)
 		return;
 	logd_shutdown(srv);
+	vouch_logwit_free(srv->lw); /* issue 17 */
+	vouch_note_verifier_free(srv->logver);
 	vouch_logstore_free(srv->store);
 	for (i = 0; i < srv->nsubmitters; i++)
 		vouch_key_free(srv->submitters[i]);
 	free(srv->note);
-	if (srv->stop_pipe[0] >= 0)
-		close(srv->stop_pipe[0]);
-	if (srv->stop_pipe[1] >= 0)
-		close(srv->stop_pipe[1]);
+	vouch_httpd_stop_pipe_close(srv->stop_pipe);
 	if (srv->locks_ready) {
 		pthread_cond_destroy(&srv->done);
 		pthread_cond_destroy(&srv->work);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "vouch/codec.h"
+#include "vouch/cosig.h"
 #include "vouch/envelope.h"
 #include "vouch/file.h"
 #include "vouch/json.h"
@@ -25,6 +26,8 @@ struct vouch_logmonitor {
 	size_t nsubjects;
 	const vouch_key *signers[VOUCH_LOGMONITOR_FILTER_MAX];
 	size_t nsigners;
+	vouch_note_verifier *const *ws; /* witnesses (issue 17) */
+	size_t nws, quorum;
 };
 
 /* ---- monitor ---- */
@@ -72,6 +75,15 @@ vouch_logmonitor_add_signer(vouch_logmonitor *m, const vouch_key *key, vouch_err
 		                     VOUCH_LOGMONITOR_FILTER_MAX);
 	m->signers[m->nsigners++] = key;
 	return VOUCH_OK;
+}
+
+void
+vouch_logmonitor_set_witnesses(vouch_logmonitor *m, vouch_note_verifier *const *ws, size_t n,
+                               size_t quorum)
+{
+	m->ws = ws;
+	m->nws = n;
+	m->quorum = quorum;
 }
 
 static int
@@ -191,6 +203,12 @@ vouch_logmonitor_round(vouch_logmonitor *m, const vouch_logclient_sink *sink, vo
 	if ((rc = read_state(m, &oldnote, &old, &have_old, err)) != VOUCH_OK ||
 	    (rc = vouch_logclient_checkpoint(m->lc, &cur, &note, err)) != VOUCH_OK)
 		goto out;
+	if (m->nws > 0 && (rc = vouch_cosig_quorum(vouch_buf_cstr(&note), note.len, m->ws, m->nws,
+	                                           m->quorum, err)) != VOUCH_OK) {
+		vouch_err_prefix(err, "the log's checkpoint is not accepted");
+		rc = VOUCH_EINPUT; /* not an inconsistency: the state stays */
+		goto out;
+	}
 	if (have_old &&
 	    (rc = check_consistent(m, &old, &cur, &oldnote, &note, sink, err)) != VOUCH_OK)
 		goto out;

@@ -9,7 +9,6 @@
 #include "vouch/note.h"
 
 #define ED25519_SIG 64
-#define ED25519_TYPE 0x01
 
 static const char dash[] = "\xe2\x80\x94 "; /* U+2014 and a space */
 #define DASH_LEN 4
@@ -17,6 +16,7 @@ static const char dash[] = "\xe2\x80\x94 "; /* U+2014 and a space */
 struct vouch_note_verifier {
 	char name[VOUCH_NOTE_NAME_MAX + 1];
 	uint32_t id;
+	uint8_t type;   /* vkey signature type: VOUCH_VKEY_* */
 	vouch_key *key;
 };
 
@@ -57,6 +57,18 @@ vouch_note_verifier_id(const vouch_note_verifier *v)
 	return v->id;
 }
 
+uint8_t
+vouch_note_verifier_type(const vouch_note_verifier *v)
+{
+	return v->type;
+}
+
+const vouch_key *
+vouch_note_verifier_key(const vouch_note_verifier *v)
+{
+	return v->key;
+}
+
 static int
 parse_hex32(const char *s, size_t len, uint32_t *out)
 {
@@ -73,6 +85,13 @@ int
 vouch_note_verifier_parse(const char *s, size_t len, vouch_note_verifier **out,
                           vouch_err *err)
 {
+	return vouch_note_verifier_parse_type(s, len, VOUCH_VKEY_ED25519, out, err);
+}
+
+int
+vouch_note_verifier_parse_type(const char *s, size_t len, uint8_t type,
+                               vouch_note_verifier **out, vouch_err *err)
+{
 	vouch_note_verifier *v = NULL;
 	const char *p1, *p2;
 	uint8_t raw[33];
@@ -88,15 +107,16 @@ vouch_note_verifier_parse(const char *s, size_t len, vouch_note_verifier **out,
 		                     (int)(len > 100 ? 100 : len), s);
 	if (vouch_b64_decode_exact(p2 + 1, len - (size_t)(p2 + 1 - s), VOUCH_B64_STD, raw,
 	                           sizeof raw, NULL) != VOUCH_OK ||
-	    raw[0] != ED25519_TYPE)
+	    raw[0] != type)
 		return vouch_err_set(err, VOUCH_EINPUT,
-		                     "verifier key '%.*s' does not hold an Ed25519 key",
-		                     (int)(p1 - s), s);
+		                     "verifier key '%.*s' does not hold an Ed25519 key of type 0x%02x",
+		                     (int)(p1 - s), s, type);
 	if ((v = calloc(1, sizeof *v)) == NULL)
 		return vouch_err_sys(err, VOUCH_ENOMEM, "verifier");
 	memcpy(v->name, s, (size_t)(p1 - s));
+	v->type = type;
 	if ((rc = vouch_key_from_ed25519_public(raw + 1, &v->key, err)) != VOUCH_OK ||
-	    (rc = vouch_key_note_id(v->key, v->name, &v->id, err)) != VOUCH_OK)
+	    (rc = vouch_key_vkey_id(v->key, v->name, type, &v->id, err)) != VOUCH_OK)
 		goto out;
 	if (v->id != want) {
 		rc = vouch_err_set(err, VOUCH_EINPUT,
@@ -115,6 +135,13 @@ int
 vouch_note_verifier_from_key(const vouch_key *key, const char *name,
                              vouch_note_verifier **out, vouch_err *err)
 {
+	return vouch_note_verifier_from_key_type(key, name, VOUCH_VKEY_ED25519, out, err);
+}
+
+int
+vouch_note_verifier_from_key_type(const vouch_key *key, const char *name, uint8_t type,
+                                  vouch_note_verifier **out, vouch_err *err)
+{
 	vouch_note_verifier *v = NULL;
 	uint8_t pub[32];
 	int rc;
@@ -127,8 +154,9 @@ vouch_note_verifier_from_key(const vouch_key *key, const char *name,
 	if ((v = calloc(1, sizeof *v)) == NULL)
 		return vouch_err_sys(err, VOUCH_ENOMEM, "verifier");
 	memcpy(v->name, name, strlen(name));
+	v->type = type;
 	if ((rc = vouch_key_from_ed25519_public(pub, &v->key, err)) != VOUCH_OK ||
-	    (rc = vouch_key_note_id(v->key, v->name, &v->id, err)) != VOUCH_OK)
+	    (rc = vouch_key_vkey_id(v->key, v->name, type, &v->id, err)) != VOUCH_OK)
 		goto out;
 	*out = v;
 	v = NULL;
@@ -216,22 +244,17 @@ split_note(const char *note, size_t len, size_t *text_len)
 	return -1;
 }
 
-struct sigline {
-	const char *name;
+/* One signature line: "— <name> <base64(id || sig)>". */
+static int
+parse_sigline(const char *l, size_t len, vouch_note_sig_fn fn, void *ctx, vouch_err *err)
+{
+	const char *sp, *name;
 	size_t name_len;
 	uint32_t id;
-	uint8_t sig[ED25519_SIG];
-	size_t sig_len;
-};
-
-static int
-parse_sigline(const char *l, size_t len, struct sigline *s, vouch_err *err)
-{
-	const char *sp;
 	vouch_buf raw;
-	int rc = VOUCH_OK;
+	int rc;
 
-	vouch_buf_init(&raw, 1024);
+	vouch_buf_init(&raw, VOUCH_NOTE_MAX);
 	if (len < DASH_LEN || memcmp(l, dash, DASH_LEN) != 0)
 		return vouch_err_set(err, VOUCH_EINPUT, "note signature line must start with '— '");
 	l += DASH_LEN;
@@ -239,57 +262,28 @@ parse_sigline(const char *l, size_t len, struct sigline *s, vouch_err *err)
 	sp = memchr(l, ' ', len);
 	if (sp == NULL || !vouch_note_name_valid(l, (size_t)(sp - l)))
 		return vouch_err_set(err, VOUCH_EINPUT, "malformed note signature line");
-	s->name = l;
-	s->name_len = (size_t)(sp - l);
+	name = l;
+	name_len = (size_t)(sp - l);
 	if (vouch_b64_decode(sp + 1, len - (size_t)(sp + 1 - l), VOUCH_B64_STD, &raw, NULL) !=
 	        VOUCH_OK ||
 	    raw.len < 5) {
 		rc = vouch_err_set(err, VOUCH_EINPUT, "malformed signature by '%.*s'",
-		                   (int)s->name_len, s->name);
+		                   (int)name_len, name);
 		goto out;
 	}
-	s->id = (uint32_t)raw.data[0] << 24 | (uint32_t)raw.data[1] << 16 |
-	        (uint32_t)raw.data[2] << 8 | raw.data[3];
-	s->sig_len = raw.len - 4;
-	memcpy(s->sig, raw.data + 4, s->sig_len > ED25519_SIG ? ED25519_SIG : s->sig_len);
+	id = (uint32_t)raw.data[0] << 24 | (uint32_t)raw.data[1] << 16 |
+	     (uint32_t)raw.data[2] << 8 | raw.data[3];
+	rc = fn(ctx, name, name_len, id, raw.data + 4, raw.len - 4, err);
 out:
 	vouch_buf_free(&raw);
 	return rc;
 }
 
-static int
-check_sig(const struct sigline *s, const char *text, size_t text_len,
-          vouch_note_verifier *const *vs, size_t nvs, unsigned char *seen, vouch_err *err)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < nvs; i++) {
-		const vouch_note_verifier *v = vs[i];
-
-		if (v->id != s->id || strlen(v->name) != s->name_len ||
-		    memcmp(v->name, s->name, s->name_len) != 0)
-			continue;
-		if (s->sig_len != ED25519_SIG)
-			return vouch_err_set(err, VOUCH_ENEGATIVE,
-			                     "signature by '%s' has the wrong length", v->name);
-		rc = vouch_key_verify(v->key, text, text_len, s->sig, ED25519_SIG, NULL);
-		if (rc == VOUCH_ENEGATIVE)
-			return vouch_err_set(err, VOUCH_ENEGATIVE,
-			                     "signature by '%s' does not verify", v->name);
-		if (rc != VOUCH_OK)
-			return vouch_err_set(err, rc, "cannot verify the signature by '%s'", v->name);
-		seen[i] = 1;
-	}
-	return VOUCH_OK;
-}
-
 int
-vouch_note_verify(const char *note, size_t len, vouch_note_verifier *const *vs,
-                  size_t nvs, size_t *text_len, size_t *nverified, vouch_err *err)
+vouch_note_each_sig(const char *note, size_t len, size_t *text_len, vouch_note_sig_fn fn,
+                    void *ctx, vouch_err *err)
 {
-	unsigned char *seen = NULL;
-	size_t tl = 0, pos, nsig = 0, i, count = 0;
+	size_t tl = 0, pos, nsig = 0;
 	int rc;
 
 	if (len > VOUCH_NOTE_MAX)
@@ -299,33 +293,98 @@ vouch_note_verify(const char *note, size_t len, vouch_note_verifier *const *vs,
 		return rc;
 	if (split_note(note, len, &tl) != 0 || tl + 1 >= len)
 		return vouch_err_set(err, VOUCH_EINPUT, "note has no signatures");
-	if ((seen = calloc(nvs + 1, 1)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "note");
+	*text_len = tl;
 	for (pos = tl + 1; pos < len;) {
 		const char *nl = memchr(note + pos, '\n', len - pos);
-		struct sigline s;
 
-		if (++nsig > VOUCH_NOTE_SIGS_MAX) {
-			rc = vouch_err_set(err, VOUCH_ELIMIT, "note has more than %d signatures",
-			                   VOUCH_NOTE_SIGS_MAX);
-			goto out;
-		}
-		if ((rc = parse_sigline(note + pos, (size_t)(nl - note - pos), &s, err)) !=
-		        VOUCH_OK ||
-		    (rc = check_sig(&s, note, tl, vs, nvs, seen, err)) != VOUCH_OK)
-			goto out;
+		if (++nsig > VOUCH_NOTE_SIGS_MAX)
+			return vouch_err_set(err, VOUCH_ELIMIT, "note has more than %d signatures",
+			                     VOUCH_NOTE_SIGS_MAX);
+		if ((rc = parse_sigline(note + pos, (size_t)(nl - note - pos), fn, ctx, err)) !=
+		    VOUCH_OK)
+			return rc;
 		pos = (size_t)(nl - note) + 1;
 	}
+	return VOUCH_OK;
+}
+
+int
+vouch_note_find_verifier(vouch_note_verifier *const *vs, size_t nvs, size_t from,
+                         uint8_t type, const char *name, size_t name_len, uint32_t id)
+{
+	size_t i;
+
+	for (i = from; i < nvs; i++) {
+		const vouch_note_verifier *v = vs[i];
+
+		if (v->type == type && v->id == id && strlen(v->name) == name_len &&
+		    memcmp(v->name, name, name_len) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+struct verify_ctx {
+	const char *note;
+	vouch_note_verifier *const *vs;
+	size_t nvs;
+	unsigned char *seen;
+	size_t text_len;   /* set by vouch_note_each_sig before the first line */
+};
+
+static int
+check_sig(void *arg, const char *name, size_t name_len, uint32_t id, const uint8_t *sig,
+          size_t sig_len, vouch_err *err)
+{
+	struct verify_ctx *c = arg;
+	int i, rc;
+
+	for (i = vouch_note_find_verifier(c->vs, c->nvs, 0, VOUCH_VKEY_ED25519, name, name_len, id);
+	     i >= 0;
+	     i = vouch_note_find_verifier(c->vs, c->nvs, (size_t)i + 1, VOUCH_VKEY_ED25519, name,
+	                                  name_len, id)) {
+		const vouch_note_verifier *v = c->vs[i];
+
+		if (sig_len != ED25519_SIG)
+			return vouch_err_set(err, VOUCH_ENEGATIVE,
+			                     "signature by '%s' has the wrong length", v->name);
+		rc = vouch_key_verify(v->key, c->note, c->text_len, sig, ED25519_SIG, NULL);
+		if (rc == VOUCH_ENEGATIVE)
+			return vouch_err_set(err, VOUCH_ENEGATIVE,
+			                     "signature by '%s' does not verify", v->name);
+		if (rc != VOUCH_OK)
+			return vouch_err_set(err, rc, "cannot verify the signature by '%s'", v->name);
+		c->seen[i] = 1;
+	}
+	return VOUCH_OK;
+}
+
+int
+vouch_note_verify(const char *note, size_t len, vouch_note_verifier *const *vs,
+                  size_t nvs, size_t *text_len, size_t *nverified, vouch_err *err)
+{
+	struct verify_ctx c;
+	size_t i, count = 0;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	c.note = note;
+	c.vs = vs;
+	c.nvs = nvs;
+	if ((c.seen = calloc(nvs + 1, 1)) == NULL)
+		return vouch_err_sys(err, VOUCH_ENOMEM, "note");
+	if ((rc = vouch_note_each_sig(note, len, &c.text_len, check_sig, &c, err)) != VOUCH_OK)
+		goto out;
 	for (i = 0; i < nvs; i++)
-		count += seen[i];
+		count += c.seen[i];
 	if (count == 0) {
 		rc = vouch_err_set(err, VOUCH_ENEGATIVE, "note carries no signature by a known key");
 		goto out;
 	}
-	*text_len = tl;
+	*text_len = c.text_len;
 	if (nverified != NULL)
 		*nverified = count;
 out:
-	free(seen);
+	free(c.seen);
 	return rc;
 }

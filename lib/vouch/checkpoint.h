@@ -32,6 +32,10 @@ typedef struct vouch_checkpoint {
 	size_t ext_len;
 } vouch_checkpoint;
 
+/* Parse s[0..len) as a decimal without sign or leading zeros that fits in
+ * 64 bits (as tree sizes are written); -1 when it is not one. */
+int vouch_parse_decimal(const char *s, size_t len, uint64_t *out);
+
 /* True when s[0..len) is a valid origin. */
 int vouch_origin_valid(const char *s, size_t len);
 

@@ -123,6 +123,16 @@ int vouch_key_note_id(const vouch_key *key, const char *name, uint32_t *id, vouc
 int vouch_key_note_verifier(const vouch_key *key, const char *name, vouch_buf *out,
                             vouch_err *err);
 
+/* The same for any vkey signature type byte over an Ed25519 public key:
+ * VOUCH_VKEY_ED25519 (0x01, signed notes) or VOUCH_VKEY_COSIG_ED25519
+ * (0x04, c2sp.org/tlog-cosignature cosignature/v1). */
+#define VOUCH_VKEY_ED25519 0x01
+#define VOUCH_VKEY_COSIG_ED25519 0x04
+int vouch_key_vkey_id(const vouch_key *key, const char *name, uint8_t type, uint32_t *id,
+                      vouch_err *err);
+int vouch_key_vkey(const vouch_key *key, const char *name, uint8_t type, vouch_buf *out,
+                   vouch_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "error.h"
 #include "key.h"
+#include "note.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,6 +50,18 @@ typedef struct vouch_logd_opts {
 	uint64_t timeout_s;          /* longest a request may take, seconds (>= 1) */
 	vouch_logd_log_fn log;       /* may be NULL: messages are dropped */
 	void *log_arg;
+	/* Witnesses (C2SP tlog-witness).  With nwitnesses > 0 each new
+	 * checkpoint is sent to them; GET /checkpoint serves the newest one
+	 * cosigned by quorum of them (503 until there is one), also written
+	 * to <dir>/checkpoint.cosigned; POST /add waits up to witness_wait_ms
+	 * for such a checkpoint covering the entry and otherwise answers with
+	 * the log-signed one.  Sequencing never waits for witnesses. */
+	const char *const *witness_urls;       /* submission prefixes (borrowed) */
+	vouch_note_verifier *const *witnesses; /* cosigner keys, type 0x04 (borrowed) */
+	size_t nwitnesses;
+	size_t quorum;               /* 1..nwitnesses */
+	uint64_t witness_timeout_s;  /* per request to a witness */
+	uint64_t witness_wait_ms;    /* of POST /add for a cosigned checkpoint */
 } vouch_logd_opts;
 
 typedef struct vouch_logd vouch_logd;
@@ -56,7 +69,7 @@ typedef struct vouch_logd vouch_logd;
 /* The defaults: listen 127.0.0.1:8080, max_batch 1024, max_wait_ms 500,
  * max_pending 8192, max_body VOUCH_ENTRY_MAX, max_conn 1024,
  * max_conn_per_ip 256 (a quarter of max_conn), timeout_s 10,
- * everything else NULL or 0. */
+ * witness_timeout_s 5, witness_wait_ms 3000, everything else NULL or 0. */
 void vouch_logd_opts_init(vouch_logd_opts *opts);
 
 /* Load the submitter keys, open the store (VOUCH_EEXIST when another

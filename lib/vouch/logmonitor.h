@@ -41,6 +41,12 @@ int vouch_logmonitor_add_subject(vouch_logmonitor *m, const uint8_t sha256[32], 
  * (borrowed; at most VOUCH_LOGMONITOR_FILTER_MAX). */
 int vouch_logmonitor_add_signer(vouch_logmonitor *m, const vouch_key *key, vouch_err *err);
 
+/* Accept only checkpoints cosigned by quorum of the witnesses ws
+ * (cosigner keys, borrowed); others are reported as trouble and the state
+ * does not move. */
+void vouch_logmonitor_set_witnesses(vouch_logmonitor *m, vouch_note_verifier *const *ws,
+                                    size_t n, size_t quorum);
+
 /* One round: fetch and verify the checkpoint, prove it consistent with
  * the state's, hand each new matching entry to sink->line as a JSON line,
  * call sink->flush, then store the new checkpoint in the state file.  When

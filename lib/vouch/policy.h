@@ -73,6 +73,7 @@ extern "C" {
 #define VOUCH_POLICY_MAX_REBUILDERS 256
 #define VOUCH_POLICY_MAX_KEYS 16         /* per rebuilder */
 #define VOUCH_POLICY_MAX_LOGS 16
+#define VOUCH_POLICY_MAX_WITNESSES 32    /* per log */
 #define VOUCH_POLICY_MAX_URIS 16         /* predicateTypes, verificationPolicies */
 #define VOUCH_POLICY_MAX_NAME 128
 #define VOUCH_POLICY_MAX_URI 1024

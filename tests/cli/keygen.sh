@@ -157,6 +157,17 @@ expect_grep '"private":true' "$T/out" "--json private"
 expect_status 0 "$KG" --json --public "$T/j.pub"
 expect_grep '"private":false' "$T/out" "--json public key"
 
+# ---- witness cosigner vkeys (type 0x04) ----
+expect_status 0 "$KG" --public "$T/j.pub" -n log.example/l -c witness.example/w --json
+expect_grep '"cosigner_vkey":"witness.example/w+[0-9a-f]\{8\}+B' "$T/out" "--json cosigner vkey"
+expect_status 0 "$KG" --public "$T/j.pub" -n log.example/l -c witness.example/w
+expect_lines 3 "$T/out" "keyid, note vkey, cosigner vkey"
+[ "$(sed -n 2p "$T/out" | cut -d+ -f3 | cut -c2-)" = "$(sed -n 3p "$T/out" | cut -d+ -f3 | cut -c2-)" ] &&
+	fail "type byte not in the vkey" || ok
+expect_status 2 "$KG" -t ecdsa-p256 -o "$T/m4" -c witness.example/w
+expect_grep "needs an Ed25519 key" "$T/err" "cosigner with ECDSA"
+expect_status 2 "$KG" --public "$T/j.pub" -c "bad name"
+
 # ---- misuse ----
 expect_status 2 "$KG"
 expect_status 2 "$KG" -t rsa -o "$T/m1"
@@ -168,5 +179,5 @@ expect_grep "no-such-key" "$T/err" "missing key named"
 printf 'junk\n' >"$T/junk.pem"
 expect_status 2 "$KG" --public "$T/junk.pem"
 expect_grep "junk.pem" "$T/err" "bad key named"
-[ ! -e "$T/m1.key" ] && [ ! -e "$T/m2.key" ] && [ ! -e "$T/m3.key" ] && ok || fail "misuse wrote files"
+[ ! -e "$T/m1.key" ] && [ ! -e "$T/m2.key" ] && [ ! -e "$T/m3.key" ] && [ ! -e "$T/m4.key" ] && ok || fail "misuse wrote files"
 finish

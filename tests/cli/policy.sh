@@ -267,6 +267,52 @@ policy priv.json 1
 sed -i 's/lab-a.pub/lab-a.key/' priv.json
 expect_status 2 "$V" --policy priv.json --bundle ab.jsonl fw.bin
 expect_grep "private key" "$T/err" "private key refused as trust anchor"
+# -- witnesses (issue 17): a log whose checkpoints two witnesses cosign
+for w in w1 w2 w3; do "$B/vouch-keygen" -o "$w" -c "witness.test/$w" > "$w.ids"; done
+WVK1=$(sed -n 2p w1.ids); WVK2=$(sed -n 2p w2.ids); WVK3=$(sed -n 2p w3.ids)
+for w in w1 w2; do
+	"$B/vouch-witness" -s "$w.state" -k "$w.key" -n "witness.test/$w" --log "$VK" \
+		-l 127.0.0.1:0 --port-file "$w.port" 2>"$w.err" &
+	PIDS="$PIDS $!"
+	i=0
+	while [ ! -s "$w.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+done
+printf '%s http://127.0.0.1:%s\n' "$WVK1" "$(cat w1.port)" "$WVK2" "$(cat w2.port)" > witnesses
+"$B/vouch-logd" -d wlog.d -k logkey.key -o test.vouch/log --init > /dev/null
+rm -f wlog.port
+"$B/vouch-logd" -d wlog.d -k logkey.key -o test.vouch/log -l 127.0.0.1:0 --max-wait 20 \
+	--witnesses witnesses --port-file wlog.port 2>wlog.err &
+PIDS="$PIDS $!"
+i=0
+while [ ! -s wlog.port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+WURL="http://127.0.0.1:$(cat wlog.port)"
+expect_status 0 "$B/vouch-log" -l "$WURL" -K "$VK" submit ab.jsonl
+policy wp.json 2 ", \"logs\": [{\"origin\": \"test.vouch/log\", \"verifierKey\": \"$VK\", \"url\": \"$WURL\", \"inclusionRequired\": true, \"witnesses\": [\"$WVK1\", \"$WVK2\", \"$WVK3\"], \"witnessQuorum\": 2}]"
+expect_status 0 "$PY" "$VOUCH_SRCDIR/tests/cli/schema_check.py" policy.schema.json wp.json
+# online: the log serves cosigned checkpoints, the policy is met
+expect_status 0 "$V" --policy wp.json --save-bundle wsaved.intoto.jsonl fw.bin
+expect_grep "policy MET" "$T/out" "witness policy met online"
+# offline: the bundle carries the cosigned checkpoint
+expect_status 0 "$V" --policy wp.json --offline --bundle wsaved.intoto.jsonl fw.bin
+grep -q 'witness.test/w1' wsaved.intoto.jsonl && ok || fail "the bundle does not carry the cosignatures"
+"$B/vouch-log" -l "$WURL" -K "$VK" bundle -o wlogbundle.jsonl "$FWSHA"
+expect_status 0 "$V" --policy wp.json --offline --bundle wlogbundle.jsonl fw.bin
+# three required, two cosigned: not met, and the reason says why
+sed 's/"witnessQuorum": 2/"witnessQuorum": 3/' wp.json > wp3.json
+expect_status 1 "$V" --policy wp3.json --offline --bundle wsaved.intoto.jsonl fw.bin
+expect_grep "cosigned by 2 of the 3 witnesses, 3 required" "$T/out" "quorum reason"
+# evidence from the log without witnesses (and the forked view) fails the witness policy
+expect_status 1 "$V" --policy wp.json --offline --bundle saved.intoto.jsonl fw.bin
+expect_grep "cosigned by 0 of the 3 witnesses, 2 required" "$T/out" "uncosigned evidence refused"
+expect_status 1 "$V" --policy wp.json --offline --bundle fake.intoto.jsonl fw.bin
+# bad witness members
+policy wbad.json 2 ", \"logs\": [{\"origin\": \"test.vouch/log\", \"verifierKey\": \"$VK\", \"witnesses\": [\"$VK\"]}]"
+expect_status 2 "$V" --policy wbad.json --bundle ab.jsonl fw.bin
+expect_grep "witness" "$T/err" "a log key is not a witness key"
+policy wbad2.json 2 ", \"logs\": [{\"origin\": \"test.vouch/log\", \"verifierKey\": \"$VK\", \"witnesses\": [\"$WVK1\"], \"witnessQuorum\": 2}]"
+expect_status 2 "$V" --policy wbad2.json --bundle ab.jsonl fw.bin
+expect_grep "witnessQuorum" "$T/err" "quorum above the witnesses"
+
 # the log is gone: online lookup is trouble, offline still works
 for p in $PIDS; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 PIDS=""

@@ -233,45 +233,7 @@ kill -0 "$MAIN_PID" 2>/dev/null && ok || fail "vouch-logd died"
 
 # ---- nginx serving the same directory ----
 stop_pid "$MAIN_PID"
-mkdir -p "$T/nginx"
-chmod 711 "$T" # nginx workers may run as another user
-n=0
-while :; do
-	NPORT=$(( (($$ + n * 7919) % 20000) + 30000 ))
-	cat >"$T/nginx/nginx.conf" <<EOF
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $T/nginx;
-	proxy_temp_path $T/nginx;
-	fastcgi_temp_path $T/nginx;
-	uwsgi_temp_path $T/nginx;
-	scgi_temp_path $T/nginx;
-	server {
-		listen 127.0.0.1:$NPORT;
-		location = /checkpoint { root $T/log.d; default_type text/plain; }
-		location /tile/ { root $T/log.d; default_type application/octet-stream; }
-		location / { return 404; }
-	}
-}
-EOF
-	"$NGINX" -c "$T/nginx/nginx.conf" -g 'daemon off;' 2>"$T/nginx/stderr" &
-	NGINX_PID=$!
-	PIDS="$PIDS $NGINX_PID"
-	i=0
-	while [ $i -lt 50 ] && ! curl -s -o /dev/null "http://127.0.0.1:$NPORT/checkpoint"; do
-		kill -0 "$NGINX_PID" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	curl -s -o /dev/null "http://127.0.0.1:$NPORT/checkpoint" && break
-	stop_pid "$NGINX_PID"
-	n=$((n + 1))
-	[ $n -lt 5 ] || { cat "$T/nginx/stderr" >&2; fail "nginx did not start"; exit 1; }
-done
+start_nginx "$T/log.d"
 LOGD_URL=$URL
 URL=http://127.0.0.1:$NPORT
 expect_status 0 VL checkpoint
