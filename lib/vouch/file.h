@@ -52,6 +52,25 @@ const char *vouch_quote(const char *s, size_t len, char *out, size_t outsz);
  * used in messages only. */
 int vouch_read_fd(int fd, const char *name, size_t max, vouch_buf *out, vouch_err *err);
 
+/* Lines of a stream read in large blocks: each line is handed out in place
+ * (valid until the next call), without its '\n'; a last line without one
+ * counts.  A line longer than max bytes is an error (VOUCH_ELIMIT), so
+ * memory stays bounded by max plus one block. */
+typedef struct vouch_lines {
+	int fd;
+	const char *name;   /* for messages */
+	size_t max;
+	size_t lineno;      /* number of the line last returned, from 1 */
+	size_t off;         /* start of the unread part of buf */
+	int eof;
+	vouch_buf buf;
+} vouch_lines;
+
+void vouch_lines_init(vouch_lines *r, int fd, const char *name, size_t max);
+/* The next line in *line / *len, or *line = NULL at the end. */
+int vouch_lines_next(vouch_lines *r, const char **line, size_t *len, vouch_err *err);
+void vouch_lines_free(vouch_lines *r);
+
 /* Read a whole file ("-" = stdin) into out, at most max bytes.  Follows
  * symlinks (the user named the file); use vouch_open_read_nofollow where a
  * path comes from untrusted data. */
