@@ -63,6 +63,14 @@ vouch_read_fd(int fd, const char *name, size_t max, vouch_buf *out, vouch_err *e
 	return VOUCH_OK;
 }
 
+void *
+vouch_chunk_alloc(void)
+{
+	void *p = NULL;
+
+	return posix_memalign(&p, VOUCH_CHUNK_ALIGN, VOUCH_READ_CHUNK) == 0 ? p : NULL;
+}
+
 #define LINES_BLOCK 65536
 
 void
