@@ -1,9 +1,11 @@
-/* vouch-attest - sign an in-toto statement into a DSSE envelope (one JSON
- * line), add a signature to an existing envelope, or write a legacy
- * in-toto v0.9 link. */
+/* vouch-attest - sign in-toto statements into DSSE envelopes (one JSON line
+ * each; many files, or JSON Lines, in one run with the keys loaded once),
+ * add a signature to an existing envelope, or write a legacy in-toto v0.9
+ * link. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +18,14 @@
 #include "vouch/key.h"
 
 static const char usage_text[] =
-    "usage: vouch-attest -k KEY [-k KEY]... [options] [STATEMENT|-]\n"
+    "usage: vouch-attest -k KEY [-k KEY]... [options] [-l] [STATEMENT|-]...\n"
     "       vouch-attest -k KEY [-k KEY]... --add-signature ENVELOPE|-\n"
     "       vouch-attest -f link -n STEP -k KEY [-m FILE]... [-o PATH] [STATEMENT|-]\n"
     "  -k, --key KEY              sign with this private key (PKCS#8 PEM); repeatable\n"
     "      --passphrase-fd N      read the passphrase of encrypted keys from fd N\n"
     "      --passphrase-file FILE read it from FILE\n"
+    "  -l, --lines                each input holds one statement per line (JSON\n"
+    "                             Lines): one envelope line out per line in\n"
     "  -t, --payload-type TYPE    sign a payload of this type without requiring an\n"
     "                             in-toto statement\n"
     "  -a, --add-signature ENV    add signatures to the envelope ENV ('-' = stdin);\n"
@@ -31,7 +35,7 @@ static const char usage_text[] =
     "  -m, --material FILE        record FILE as a link material; repeatable\n"
     "  -o, --output PATH          write to PATH instead of stdout (with -f link, a\n"
     "                             directory receives STEP.KEYID8.link)\n"
-    "      --max-size SIZE        input size limit (default 16M)\n"
+    "      --max-size SIZE        input (with -l: line) size limit (default 16M)\n"
     "  -h, --help                 show this help\n"
     "  -V, --version              show the version\n";
 
@@ -56,6 +60,9 @@ struct attest {
 	size_t nmaterials;
 	const char *output;
 	const char *input;
+	char **inputs;  /* the statements to sign (argv) */
+	size_t ninputs;
+	int lines;
 	size_t max_size;
 	vouch_buf in;   /* the statement or envelope read */
 	vouch_buf out;  /* what goes out */
@@ -66,6 +73,7 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
 	{ "passphrase-fd", required_argument, NULL, OPT_PASS_FD },
 	{ "passphrase-file", required_argument, NULL, OPT_PASS_FILE },
+	{ "lines", no_argument, NULL, 'l' },
 	{ "payload-type", required_argument, NULL, 't' },
 	{ "add-signature", required_argument, NULL, 'a' },
 	{ "format", required_argument, NULL, 'f' },
@@ -78,12 +86,24 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+static char *stdin_input[] = { (char *)"-", NULL };
+
 static void
 check_options(struct attest *a, int argc, char **argv)
 {
-	if (optind < argc - 1)
+	size_t dashes = 0;
+
+	if (optind < argc - 1 && (a->add_sig != NULL || a->link))
 		cli_usage_error("unexpected argument '%s'", argv[optind + 1]);
-	a->input = optind < argc ? argv[optind] : "-";
+	if (a->lines && (a->add_sig != NULL || a->link))
+		cli_usage_error("-l signs statements into envelopes: not with -a or -f link");
+	a->inputs = optind < argc ? argv + optind : stdin_input;
+	a->ninputs = optind < argc ? (size_t)(argc - optind) : 1;
+	for (size_t i = 0; i < a->ninputs; i++)
+		dashes += strcmp(a->inputs[i], "-") == 0;
+	if (dashes > 1)
+		cli_usage_error("standard input ('-') can be read only once");
+	a->input = dashes > 0 ? "-" : a->inputs[0];
 	if (a->nkeys == 0)
 		cli_usage_error("give at least one -k KEY");
 	if (a->pass_fd >= 0 && a->pass_file != NULL)
@@ -109,7 +129,7 @@ parse_args(struct attest *a, int argc, char **argv)
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "k:t:a:f:n:m:o:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:lt:a:f:n:m:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if (a->nkeys >= MAX_KEYS)
@@ -122,6 +142,7 @@ parse_args(struct attest *a, int argc, char **argv)
 			a->pass_fd = (int)v;
 			break;
 		case OPT_PASS_FILE: a->pass_file = optarg; break;
+		case 'l': a->lines = 1; break;
 		case 't': a->payload_type = optarg; break;
 		case 'a': a->add_sig = optarg; break;
 		case 'f':
@@ -224,34 +245,29 @@ sign_all(struct attest *a, vouch_envelope *env, vouch_err *err)
 	return VOUCH_OK;
 }
 
+/* --add-signature: countersign the envelope read into a->in. */
 static int
-make_envelope(struct attest *a, vouch_err *err)
+add_signatures(struct attest *a, vouch_err *err)
 {
 	vouch_envelope *env = NULL;
-	const char *type = a->payload_type != NULL ? a->payload_type : VOUCH_INTOTO_PAYLOAD_TYPE;
+	const char *type;
 	const uint8_t *p;
 	size_t n;
 	int rc;
 
-	if (a->add_sig != NULL) {
-		rc = vouch_envelope_parse((const char *)a->in.data, a->in.len, a->max_size, &env, err);
-		if (rc == VOUCH_OK && a->payload_type != NULL &&
-		    strcmp(a->payload_type, vouch_envelope_payload_type(env)) != 0)
-			rc = vouch_err_set(err, VOUCH_EINPUT, "the envelope's payloadType is '%s', not '%s'",
-			    vouch_envelope_payload_type(env), a->payload_type);
-		if (rc == VOUCH_OK) {
-			p = vouch_envelope_payload(env, &n);
-			type = vouch_envelope_payload_type(env);
-			if (strcmp(type, VOUCH_INTOTO_PAYLOAD_TYPE) != 0 && a->payload_type == NULL)
-				rc = vouch_err_set(err, VOUCH_EINPUT, "the envelope's payloadType is '%s'; "
-				    "confirm it with -t to sign", type);
-			else
-				rc = check_payload(type, p, n, err);
-		}
-	} else {
-		rc = check_payload(type, a->in.data, a->in.len, err);
-		if (rc == VOUCH_OK)
-			rc = vouch_envelope_new(type, a->in.data, a->in.len, &env, err);
+	rc = vouch_envelope_parse((const char *)a->in.data, a->in.len, a->max_size, &env, err);
+	if (rc == VOUCH_OK && a->payload_type != NULL &&
+	    strcmp(a->payload_type, vouch_envelope_payload_type(env)) != 0)
+		rc = vouch_err_set(err, VOUCH_EINPUT, "the envelope's payloadType is '%s', not '%s'",
+		    vouch_envelope_payload_type(env), a->payload_type);
+	if (rc == VOUCH_OK) {
+		p = vouch_envelope_payload(env, &n);
+		type = vouch_envelope_payload_type(env);
+		if (strcmp(type, VOUCH_INTOTO_PAYLOAD_TYPE) != 0 && a->payload_type == NULL)
+			rc = vouch_err_set(err, VOUCH_EINPUT, "the envelope's payloadType is '%s'; "
+			    "confirm it with -t to sign", type);
+		else
+			rc = check_payload(type, p, n, err);
 	}
 	if (rc == VOUCH_OK)
 		rc = sign_all(a, env, err);
@@ -348,17 +364,118 @@ write_output(struct attest *a, vouch_err *err)
 }
 
 static int
+read_input(struct attest *a, const char *path, vouch_err *err)
+{
+	int rc;
+
+	vouch_buf_reset(&a->in);
+	rc = vouch_read_file(path, a->max_size, &a->in, err);
+	if (rc == VOUCH_ELIMIT)
+		vouch_err_prefix(err, "'%s' is over the size limit", path);
+	return rc;
+}
+
+static int
+to_stdout(const struct attest *a)
+{
+	return a->output == NULL || strcmp(a->output, "-") == 0;
+}
+
+/* Pass the complete envelope lines made so far to stdout once there are
+ * OUT_FLUSH bytes of them (or now, with force).  With -o they stay in
+ * a->out: the file is replaced whole at the end, or not at all. */
+#define OUT_FLUSH 65536
+
+static int
+flush_lines(struct attest *a, int force, vouch_err *err)
+{
+	if (!to_stdout(a) || a->out.len == 0 || (!force && a->out.len < OUT_FLUSH))
+		return VOUCH_OK;
+	if (fwrite(a->out.data, 1, a->out.len, stdout) != a->out.len)
+		return vouch_err_sys(err, VOUCH_EIO, "error writing to standard output");
+	vouch_buf_reset(&a->out);
+	return VOUCH_OK;
+}
+
+static const char *
+display_name(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "standard input" : path;
+}
+
+/* -l: one envelope per line of path. */
+static int
+sign_lines(struct attest *a, vouch_envelope_signer *sg, const char *path, vouch_err *err)
+{
+	const char *name = display_name(path), *line;
+	vouch_lines r;
+	size_t len;
+	int fd = 0, rc;
+
+	if (strcmp(path, "-") != 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", path);
+	vouch_lines_init(&r, fd, name, a->max_size);
+	while ((rc = vouch_lines_next(&r, &line, &len, err)) == VOUCH_OK && line != NULL) {
+		if ((rc = vouch_envelope_signer_sign(sg, line, len, &a->out, err)) != VOUCH_OK) {
+			vouch_err_prefix(err, "line %zu of '%s'", r.lineno, name);
+			break;
+		}
+		if ((rc = flush_lines(a, 0, err)) != VOUCH_OK)
+			break;
+	}
+	vouch_lines_free(&r);
+	if (fd != 0)
+		close(fd);
+	return rc;
+}
+
+/* Sign every input into a->out, flushing complete lines as they come;
+ * after a failure the lines made before it are still handed out. */
+static int
+sign_inputs(struct attest *a, vouch_err *err)
+{
+	const char *type = a->payload_type != NULL ? a->payload_type : VOUCH_INTOTO_PAYLOAD_TYPE;
+	vouch_envelope_signer *sg = NULL;
+	vouch_err ignored;
+	int rc;
+
+	rc = vouch_envelope_signer_new(type, (const vouch_key *const *)a->keys, a->nkeys, &sg, err);
+	for (size_t i = 0; rc == VOUCH_OK && i < a->ninputs; i++) {
+		const char *path = a->inputs[i];
+
+		if (a->lines) {
+			rc = sign_lines(a, sg, path, err);
+			continue;
+		}
+		rc = read_input(a, path, err);
+		if (rc == VOUCH_OK)
+			rc = vouch_envelope_signer_sign(sg, a->in.data, a->in.len, &a->out, err);
+		if (rc != VOUCH_OK && a->ninputs > 1)
+			vouch_err_prefix(err, "'%s'", display_name(path));
+		if (rc == VOUCH_OK)
+			rc = flush_lines(a, 0, err);
+	}
+	vouch_envelope_signer_free(sg);
+	if (rc != VOUCH_OK) {
+		vouch_err_clear(&ignored);
+		flush_lines(a, 1, &ignored);
+		return rc;
+	}
+	return to_stdout(a) ? flush_lines(a, 1, err) : write_output(a, err);
+}
+
+static int
 run(struct attest *a, vouch_err *err)
 {
 	int rc = load_keys(a, err);
 
-	if (rc == VOUCH_OK) {
-		rc = vouch_read_file(a->input, a->max_size, &a->in, err);
-		if (rc == VOUCH_ELIMIT)
-			vouch_err_prefix(err, "'%s' is over the size limit", a->input);
-	}
+	if (rc != VOUCH_OK)
+		return rc;
+	if (!a->link && a->add_sig == NULL)
+		return sign_inputs(a, err);
+	rc = read_input(a, a->input, err);
 	if (rc == VOUCH_OK)
-		rc = a->link ? make_link(a, err) : make_envelope(a, err);
+		rc = a->link ? make_link(a, err) : add_signatures(a, err);
 	if (rc == VOUCH_OK)
 		rc = write_output(a, err);
 	return rc;
@@ -381,7 +498,7 @@ main(int argc, char **argv)
 	}
 	vouch_buf_init(&a.pass, VOUCH_PASS_MAX + 2);
 	vouch_buf_init(&a.in, 0);
-	vouch_buf_init(&a.out, 0);
+	vouch_buf_init(&a.out, SIZE_MAX / 2); /* -o keeps every envelope until the end */
 	vouch_buf_init(&a.name, 0);
 	parse_args(&a, argc, argv);
 	vouch_err_clear(&err);

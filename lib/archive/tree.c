@@ -394,7 +394,6 @@ struct walk {
 	uint64_t entries;
 };
 
-#define WALK_CHUNK (256u * 1024u)
 
 static int
 walk_err(struct walk *w, vouch_err *err, int code, int sys, size_t plen, const char *what)
@@ -427,7 +426,7 @@ walk_file(struct walk *w, int dfd, const char *name, size_t plen, int exec, vouc
 
 		if (rc != VOUCH_OK)
 			goto out;
-		n = read(fd, w->chunk, WALK_CHUNK);
+		n = read(fd, w->chunk, VOUCH_READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -564,7 +563,7 @@ vouch_tree_digest_dir_opts(const char *dir, const vouch_tree_opts *o, uint8_t ou
 	if (fd < 0)
 		return vouch_err_sys(err, VOUCH_EIO, "cannot open directory '%s'", dir);
 	w.path = calloc(1, (size_t)w.o.max_path_len + 1);
-	w.chunk = malloc(WALK_CHUNK);
+	w.chunk = vouch_chunk_alloc();
 	if (w.path == NULL || w.chunk == NULL) {
 		close(fd);
 		rc = vouch_err_set(err, VOUCH_ENOMEM, "out of memory");

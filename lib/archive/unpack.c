@@ -39,8 +39,8 @@
 #include "vouch/zipcheck.h"
 #include "unpack_tmp.h"
 
-#define UNPACK_READ_BLOCK (256u * 1024u)
-#define UNPACK_HASH_BLOCK (1024u * 1024u)
+#define UNPACK_READ_BLOCK VOUCH_READ_CHUNK
+#define UNPACK_HASH_BLOCK VOUCH_READ_CHUNK
 #define UNPACK_LINK_MAX 4096u
 #define UNPACK_LINK_HOPS 40
 #define UNPACK_QUOTE 200
@@ -642,7 +642,7 @@ static void *
 digest_thread(void *arg)
 {
 	struct src *s = arg;
-	unsigned char *buf = malloc(UNPACK_HASH_BLOCK);
+	unsigned char *buf = vouch_chunk_alloc();
 	int64_t off = 0;
 
 	if (buf == NULL) {
@@ -1871,7 +1871,7 @@ ux_setup(struct ux *u, const vouch_unpack_opts *o, const char *tmp, vouch_err *e
 	u->ends = calloc((size_t)o->max_depth + 2, sizeof(*u->ends));
 	u->cur = malloc((size_t)o->max_path_len + 2);
 	u->zero = calloc(1, UNPACK_READ_BLOCK);
-	u->src.buf = malloc(UNPACK_READ_BLOCK);
+	u->src.buf = vouch_chunk_alloc();
 	if (u->fds == NULL || u->ends == NULL || u->cur == NULL || u->zero == NULL ||
 	    u->src.buf == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");

@@ -455,7 +455,7 @@ vouch_open_input(const char *path, int *fd, vouch_err *err)
 
 /* ---- archive members ---- */
 
-#define MEMBER_CHUNK ((size_t)128 * 1024)
+#define MEMBER_CHUNK VOUCH_READ_CHUNK
 
 struct vouch_members {
 	struct archive *a;
@@ -668,7 +668,7 @@ vouch_members_open_fd(vouch_members *m, int fd, const char *name, vouch_hasher *
 	if (fstat(fd, &m->st0) != 0)
 		return vouch_err_sys(err, VOUCH_EIO, "cannot stat '%s'", name);
 	m->seekable = tap == NULL && S_ISREG(m->st0.st_mode) && lseek(fd, 0, SEEK_CUR) >= 0;
-	m->buf = malloc(MEMBER_CHUNK);
+	m->buf = vouch_chunk_alloc();
 	if (m->buf == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	return do_open(m, name, err);
@@ -683,7 +683,7 @@ vouch_members_open_member(vouch_members *m, vouch_members *parent, const char *n
 		return vouch_err_set(err, VOUCH_EUSAGE, "no current member to read");
 	m->parent = parent;
 	m->tap = tap;
-	m->buf = malloc(MEMBER_CHUNK);
+	m->buf = vouch_chunk_alloc();
 	if (m->buf == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	return do_open(m, name, err);
@@ -811,7 +811,7 @@ vouch_members_digest(vouch_members *m, unsigned algs, vouch_digests *out, vouch_
 	} else if ((rc = vouch_hasher_reset(m->h, err)) != VOUCH_OK) {
 		return rc;
 	}
-	chunk = malloc(MEMBER_CHUNK);
+	chunk = vouch_chunk_alloc();
 	if (chunk == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	for (;;) {

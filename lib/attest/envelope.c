@@ -5,12 +5,14 @@
  * bytes checked and the bytes used can never differ. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vouch/codec.h"
 #include "vouch/envelope.h"
 #include "vouch/json.h"
+#include "vouch/statement.h"
 #include "vouch/uri.h"
 
 #define DSSE_SIG_MAX 1024 /* bytes of one decoded signature (RSA-8192) */
@@ -30,22 +32,49 @@ struct vouch_envelope {
 	size_t nsigs;
 };
 
+/* Decimal digits of v at the end of buf (which has room for 20). */
+static size_t
+decimal(size_t v, char *end)
+{
+	size_t n = 0;
+
+	do {
+		*--end = (char)('0' + v % 10);
+		n++;
+	} while ((v /= 10) > 0);
+	return n;
+}
+
 int
 vouch_envelope_pae(const char *type, size_t typelen, const void *body, size_t bodylen,
                    vouch_buf *out, vouch_err *err)
 {
+	char t[24], b[24];
+	size_t tn, bn;
+	unsigned char *o;
 	int rc;
 
 	if (type == NULL || (body == NULL && bodylen > 0))
 		return vouch_err_set(err, VOUCH_EUSAGE, "PAE: missing type or body");
-	rc = vouch_buf_appendf(out, err, "DSSEv1 %zu ", typelen);
-	if (rc == VOUCH_OK)
-		rc = vouch_buf_append(out, type, typelen, err);
-	if (rc == VOUCH_OK)
-		rc = vouch_buf_appendf(out, err, " %zu ", bodylen);
-	if (rc == VOUCH_OK && bodylen > 0)
-		rc = vouch_buf_append(out, body, bodylen, err);
-	return rc;
+	tn = decimal(typelen, t + sizeof(t));
+	bn = decimal(bodylen, b + sizeof(b));
+	if (typelen > SIZE_MAX / 2 || bodylen > SIZE_MAX / 2)
+		return vouch_err_set(err, VOUCH_ELIMIT, "PAE: too large");
+	if ((rc = vouch_buf_reserve(out, 10 + tn + bn + typelen + bodylen, err)) != VOUCH_OK)
+		return rc;
+	o = out->data + out->len;
+	memcpy(o, "DSSEv1 ", 7), o += 7;
+	memcpy(o, t + sizeof(t) - tn, tn), o += tn;
+	*o++ = ' ';
+	memcpy(o, type, typelen), o += typelen;
+	*o++ = ' ';
+	memcpy(o, b + sizeof(b) - bn, bn), o += bn;
+	*o++ = ' ';
+	if (bodylen > 0)
+		memcpy(o, body, bodylen), o += bodylen;
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
+	return VOUCH_OK;
 }
 
 static int
@@ -288,58 +317,103 @@ vouch_envelope_sign(vouch_envelope *env, const vouch_key *key, vouch_err *err)
 	return rc;
 }
 
+/* Append s as a JSON string exactly as cJSON prints one: '"', '\\' and
+ * the control characters escaped (the common ones by letter, the rest as
+ * \u00XX), every other byte as it is. */
 static int
-b64_string(cJSON *obj, const char *name, const uint8_t *data, size_t n, vouch_err *err)
+json_string(vouch_buf *out, const char *s, vouch_err *err)
 {
-	vouch_buf b;
+	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(s), extra = 2;
+	unsigned char *o;
 	int rc;
 
-	vouch_buf_init(&b, 0);
-	rc = vouch_b64_append(&b, data, n, VOUCH_B64_STD, err);
-	if (rc == VOUCH_OK && vouch_json_add_string(obj, name, vouch_buf_cstr(&b), err) == NULL)
-		rc = VOUCH_ENOMEM;
-	vouch_buf_free(&b);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			extra += 1;
+		else if (c < 0x20)
+			extra += 5;
+	}
+	if ((rc = vouch_buf_reserve(out, n + extra, err)) != VOUCH_OK)
+		return rc;
+	o = out->data + out->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = c;
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			*o++ = 'u', *o++ = '0', *o++ = '0';
+			*o++ = (unsigned char)hex[c >> 4], *o++ = (unsigned char)hex[c & 15];
+			break;
+		}
+	}
+	*o++ = '"';
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
+	return VOUCH_OK;
+}
+
+/* The envelope as compact JSON, byte for byte what cJSON_PrintUnformatted
+ * made of it before (members in this order, standard padded base64), but
+ * written straight into out: no tree, no intermediate strings.  On failure
+ * out is as it was. */
+static int
+write_envelope(vouch_buf *out, const char *type, const uint8_t *payload, size_t len,
+               const struct dsse_sig *sigs, size_t nsigs, vouch_err *err)
+{
+	size_t start = out->len;
+	int rc;
+
+	rc = vouch_buf_append_str(out, "{\"payload\":\"", err);
+	if (rc == VOUCH_OK)
+		rc = vouch_b64_append(out, payload, len, VOUCH_B64_STD, err);
+	if (rc == VOUCH_OK)
+		rc = vouch_buf_append_str(out, "\",\"payloadType\":", err);
+	if (rc == VOUCH_OK)
+		rc = json_string(out, type, err);
+	if (rc == VOUCH_OK)
+		rc = vouch_buf_append_str(out, ",\"signatures\":[", err);
+	for (size_t i = 0; rc == VOUCH_OK && i < nsigs; i++) {
+		rc = vouch_buf_append_str(out, i == 0 ? "{\"keyid\":" : ",{\"keyid\":", err);
+		if (rc == VOUCH_OK)
+			rc = json_string(out, sigs[i].keyid, err);
+		if (rc == VOUCH_OK)
+			rc = vouch_buf_append_str(out, ",\"sig\":\"", err);
+		if (rc == VOUCH_OK)
+			rc = vouch_b64_append(out, sigs[i].sig, sigs[i].len, VOUCH_B64_STD, err);
+		if (rc == VOUCH_OK)
+			rc = vouch_buf_append_str(out, "\"}", err);
+	}
+	if (rc == VOUCH_OK)
+		rc = vouch_buf_append_str(out, "]}", err);
+	if (rc != VOUCH_OK && out->data != NULL) {
+		out->len = start;
+		out->data[start] = '\0';
+	}
 	return rc;
 }
 
 int
 vouch_envelope_serialize(const vouch_envelope *env, vouch_buf *out, vouch_err *err)
 {
-	cJSON *root = cJSON_CreateObject(), *arr, *s;
-	int rc = VOUCH_OK;
-
-	if (env->nsigs == 0) {
-		rc = vouch_err_set(err, VOUCH_EUSAGE, "envelope has no signatures");
-		goto out;
-	}
-	if (root == NULL) {
-		rc = vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = b64_string(root, "payload", env->payload, env->len, err)) != VOUCH_OK)
-		goto out;
-	if (vouch_json_add_string(root, "payloadType", env->type, err) == NULL ||
-	    (arr = vouch_json_add_array(root, "signatures", err)) == NULL) {
-		rc = VOUCH_ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < env->nsigs; i++) {
-		if ((s = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(arr, s)) {
-			cJSON_Delete(s);
-			rc = vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
-			goto out;
-		}
-		if (vouch_json_add_string(s, "keyid", env->sigs[i].keyid, err) == NULL) {
-			rc = VOUCH_ENOMEM;
-			goto out;
-		}
-		if ((rc = b64_string(s, "sig", env->sigs[i].sig, env->sigs[i].len, err)) != VOUCH_OK)
-			goto out;
-	}
-	rc = vouch_json_append(out, root, err);
-out:
-	cJSON_Delete(root);
-	return rc;
+	if (env->nsigs == 0)
+		return vouch_err_set(err, VOUCH_EUSAGE, "envelope has no signatures");
+	return write_envelope(out, env->type, env->payload, env->len, env->sigs, env->nsigs, err);
 }
 
 /* Does some signature of env verify under key?  Signatures whose keyid
@@ -463,5 +537,114 @@ vouch_envelope_verify(const vouch_envelope *env, const struct vouch_dsse_verify 
 out:
 	free(ok);
 	vouch_buf_free(&pae);
+	return rc;
+}
+
+/* ---- batch signing ---- */
+
+struct vouch_envelope_signer {
+	char *type;
+	size_t typelen;
+	int intoto;                     /* payloads must be valid statements */
+	const vouch_key *keys[VOUCH_DSSE_MAX_SIGS];
+	struct dsse_sig sigs[VOUCH_DSSE_MAX_SIGS];
+	size_t nkeys;
+	vouch_buf pae, sig;             /* reused from one payload to the next */
+};
+
+void
+vouch_envelope_signer_free(vouch_envelope_signer *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->nkeys; i++) {
+		free(s->sigs[i].keyid);
+		free(s->sigs[i].sig);
+	}
+	free(s->type);
+	vouch_buf_free(&s->pae);
+	vouch_buf_free(&s->sig);
+	free(s);
+}
+
+int
+vouch_envelope_signer_new(const char *payload_type, const vouch_key *const *keys, size_t nkeys,
+                      vouch_envelope_signer **out, vouch_err *err)
+{
+	vouch_envelope_signer *s;
+	vouch_envelope tmp = { 0 };
+	int rc;
+
+	*out = NULL;
+	if (payload_type == NULL || keys == NULL || nkeys == 0)
+		return vouch_err_set(err, VOUCH_EUSAGE, "signer: missing payload type or keys");
+	if (nkeys > VOUCH_DSSE_MAX_SIGS)
+		return vouch_err_set(err, VOUCH_ELIMIT, "signer: more than %d keys", VOUCH_DSSE_MAX_SIGS);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	vouch_buf_init(&s->pae, 0);
+	vouch_buf_init(&s->sig, VOUCH_SIG_MAX + 1);
+	rc = set_type(&tmp, payload_type, strlen(payload_type), err);
+	s->type = tmp.type;
+	s->typelen = tmp.typelen;
+	s->intoto = rc == VOUCH_OK && strcmp(payload_type, VOUCH_INTOTO_PAYLOAD_TYPE) == 0;
+	for (size_t i = 0; rc == VOUCH_OK && i < nkeys; i++) {
+		char kid[VOUCH_KEYID_HEX_LEN + 1];
+
+		if (keys[i] == NULL || !vouch_key_has_private(keys[i]))
+			rc = vouch_err_set(err, VOUCH_EUSAGE, "signer: key %zu cannot sign", i);
+		if (rc == VOUCH_OK)
+			rc = vouch_key_id(keys[i], kid, err);
+		s->keys[i] = keys[i];
+		s->nkeys = i + 1;
+		if (rc == VOUCH_OK && ((s->sigs[i].keyid = strdup(kid)) == NULL ||
+		    (s->sigs[i].sig = malloc(VOUCH_SIG_MAX)) == NULL))
+			rc = vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	}
+	if (rc != VOUCH_OK) {
+		vouch_envelope_signer_free(s);
+		return rc;
+	}
+	*out = s;
+	return VOUCH_OK;
+}
+
+int
+vouch_envelope_signer_sign(vouch_envelope_signer *s, const void *payload, size_t len, vouch_buf *out,
+                       vouch_err *err)
+{
+	size_t start = out->len;
+	int rc = VOUCH_OK;
+
+	if (payload == NULL && len > 0)
+		return vouch_err_set(err, VOUCH_EUSAGE, "signer: missing payload");
+	if (s->intoto) {
+		vouch_statement *st = NULL;
+
+		rc = vouch_statement_parse(payload, len, &st, err);
+		vouch_statement_free(st);
+		if (rc != VOUCH_OK) {
+			vouch_err_prefix(err, "not a valid in-toto statement");
+			return rc;
+		}
+	}
+	vouch_buf_reset(&s->pae);
+	rc = vouch_envelope_pae(s->type, s->typelen, payload, len, &s->pae, err);
+	for (size_t i = 0; rc == VOUCH_OK && i < s->nkeys; i++) {
+		vouch_buf_reset(&s->sig);
+		rc = vouch_key_sign(s->keys[i], s->pae.data, s->pae.len, &s->sig, err);
+		if (rc == VOUCH_OK && s->sig.len > VOUCH_SIG_MAX)
+			rc = vouch_err_set(err, VOUCH_EINTERNAL, "signature longer than expected");
+		if (rc == VOUCH_OK) {
+			memcpy(s->sigs[i].sig, s->sig.data, s->sig.len);
+			s->sigs[i].len = s->sig.len;
+		}
+	}
+	if (rc == VOUCH_OK)
+		rc = write_envelope(out, s->type, payload, len, s->sigs, s->nkeys, err);
+	if (rc == VOUCH_OK && (rc = vouch_buf_append_byte(out, '\n', err)) != VOUCH_OK) {
+		out->len = start; /* keep out whole lines only */
+		out->data[start] = '\0';
+	}
 	return rc;
 }

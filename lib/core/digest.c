@@ -161,7 +161,6 @@ vouch_hasher_final(vouch_hasher *h, vouch_digests *out, vouch_err *err)
 	return VOUCH_OK;
 }
 
-#define READ_CHUNK ((size_t)256 * 1024)
 
 int
 vouch_digest_fd(int fd, const char *name, unsigned want, vouch_digests *out, vouch_err *err)
@@ -178,14 +177,14 @@ vouch_digest_fd(int fd, const char *name, unsigned want, vouch_digests *out, vou
 	rc = vouch_hasher_new(want, &h, err);
 	if (rc != VOUCH_OK)
 		return rc;
-	chunk = malloc(READ_CHUNK);
+	chunk = vouch_chunk_alloc();
 	if (chunk == NULL) {
 		rc = vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 		goto out;
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	for (;;) {
-		ssize_t n = read(fd, chunk, READ_CHUNK);
+		ssize_t n = read(fd, chunk, VOUCH_READ_CHUNK);
 
 		if (n < 0) {
 			if (errno == EINTR)

@@ -63,6 +63,86 @@ vouch_read_fd(int fd, const char *name, size_t max, vouch_buf *out, vouch_err *e
 	return VOUCH_OK;
 }
 
+void *
+vouch_chunk_alloc(void)
+{
+	void *p = NULL;
+
+	return posix_memalign(&p, VOUCH_CHUNK_ALIGN, VOUCH_READ_CHUNK) == 0 ? p : NULL;
+}
+
+#define LINES_BLOCK 65536
+
+void
+vouch_lines_init(vouch_lines *r, int fd, const char *name, size_t max)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->name = name;
+	r->max = max;
+	vouch_buf_init(&r->buf, max + 2 * LINES_BLOCK);
+}
+
+void
+vouch_lines_free(vouch_lines *r)
+{
+	vouch_buf_free(&r->buf);
+}
+
+int
+vouch_lines_next(vouch_lines *r, const char **line, size_t *len, vouch_err *err)
+{
+	size_t scanned = 0; /* bytes after off known to hold no '\n' */
+
+	*line = NULL;
+	*len = 0;
+	if (r->buf.data == NULL) { /* so that buf.data + off is always defined */
+		int rc = vouch_buf_reserve(&r->buf, LINES_BLOCK, err);
+
+		if (rc != VOUCH_OK)
+			return rc;
+	}
+	for (;;) {
+		char *p = (char *)r->buf.data + r->off;
+		size_t avail = r->buf.len - r->off;
+		char *nl = avail > scanned ? memchr(p + scanned, '\n', avail - scanned) : NULL;
+		ssize_t n;
+		int rc;
+
+		if (nl != NULL || (r->eof && avail > 0)) {
+			*len = nl != NULL ? (size_t)(nl - p) : avail;
+			if (*len > r->max)
+				break;
+			*line = p;
+			r->off += *len + (nl != NULL);
+			r->lineno++;
+			return VOUCH_OK;
+		}
+		if (r->eof)
+			return VOUCH_OK;
+		if (avail > r->max)
+			break;
+		scanned = avail;
+		if (r->off > 0) { /* keep the partial line, drop what was handed out */
+			memmove(r->buf.data, p, avail);
+			r->buf.len = avail;
+			r->off = 0;
+		}
+		if ((rc = vouch_buf_reserve(&r->buf, LINES_BLOCK, err)) != VOUCH_OK)
+			return rc;
+		n = read(r->fd, r->buf.data + r->buf.len, LINES_BLOCK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vouch_err_sys(err, VOUCH_EIO, "cannot read '%s'", r->name);
+		r->eof = n == 0;
+		r->buf.len += (size_t)n;
+		r->buf.data[r->buf.len] = '\0';
+	}
+	return vouch_err_set(err, VOUCH_ELIMIT, "line %zu of '%s': longer than the limit of %zu bytes",
+	    r->lineno + 1, r->name, r->max);
+}
+
 int
 vouch_read_file(const char *path, size_t max, vouch_buf *out, vouch_err *err)
 {

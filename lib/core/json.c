@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,10 +24,17 @@ vouch_utf8_valid(const char *str, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		unsigned char c = s[i];
+		unsigned char c;
 		size_t n;
 		unsigned long cp;
+		uint64_t w;
 
+		/* ASCII eight bytes at a time (most JSON is ASCII) */
+		while (len - i >= 8 && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ULL) == 0))
+			i += 8;
+		if (i >= len)
+			break;
+		c = s[i];
 		if (c < 0x80) {
 			i++;
 			continue;
@@ -106,7 +114,14 @@ scan_string(struct scan *s)
 {
 	s->p++; /* opening quote */
 	while (s->p < s->end) {
-		unsigned char c = (unsigned char)*s->p;
+		unsigned char c;
+
+		/* the plain run: no quote, backslash or control character */
+		while (s->p < s->end && (c = (unsigned char)*s->p) >= 0x20 && c != '"' && c != '\\')
+			s->p++;
+		if (s->p >= s->end)
+			break;
+		c = (unsigned char)*s->p;
 
 		if (c == '"') {
 			s->p++;

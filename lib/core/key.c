@@ -47,6 +47,7 @@
 struct ctx_cache {
 	_Atomic(void *) sign;   /* EVP_MD_CTX (Ed25519) or EVP_PKEY_CTX (ECDSA) */
 	_Atomic(void *) verify;
+	_Atomic(EVP_MD_CTX *) md; /* ECDSA only: SHA-256 of the message */
 };
 
 struct vouch_key {
@@ -186,6 +187,7 @@ vouch_key_free(vouch_key *key)
 	if (key->cache != NULL) {
 		ctx_free(key->type, ctx_take(&key->cache->sign));
 		ctx_free(key->type, ctx_take(&key->cache->verify));
+		EVP_MD_CTX_free(atomic_exchange(&key->cache->md, NULL));
 		free(key->cache);
 	}
 	EVP_PKEY_free(key->pkey);   /* wipes private material */
@@ -756,13 +758,25 @@ sign_ed25519(const vouch_key *key, const void *msg, size_t n, uint8_t *sig,
 	return VOUCH_OK;
 }
 
+/* SHA-256 with the key's cached digest context: EVP_Digest would make and
+ * free a context (two allocations and a provider lookup) per message. */
 static int
 sha256_msg(const vouch_key *key, const void *msg, size_t n, uint8_t md[32], vouch_err *err)
 {
+	EVP_MD_CTX *c = atomic_exchange_explicit(&key->cache->md, NULL, memory_order_acquire);
+	EVP_MD_CTX *expected = NULL;
 	unsigned int len = 0;
 
-	if (EVP_Digest(msg, n, md, &len, key->sha256, NULL) != 1 || len != 32)
+	if (c == NULL && (c = EVP_MD_CTX_new()) == NULL)
+		return vouch_err_crypto(err, "out of memory");
+	if (EVP_DigestInit_ex2(c, key->sha256, NULL) != 1 || EVP_DigestUpdate(c, msg, n) != 1 ||
+	    EVP_DigestFinal_ex(c, md, &len) != 1 || len != 32) {
+		EVP_MD_CTX_free(c);
 		return vouch_err_crypto(err, "sha256 failed");
+	}
+	if (!atomic_compare_exchange_strong_explicit(&key->cache->md, &expected, c,
+	    memory_order_release, memory_order_relaxed))
+		EVP_MD_CTX_free(c);
 	return VOUCH_OK;
 }
 

@@ -13,7 +13,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +49,14 @@
 
 #define LOOKUP_MAX 1000
 
-/* One queued submission.  Freed when its last waiter lets go. */
+/* One queued submission.  Freed when its last waiter lets go.
+ *
+ * Wake-ups (issue 18): each waiter sleeps on its item's semaphore, posted
+ * once per waiter when the item's batch is committed, so a commit wakes
+ * exactly the handlers it answers and they need no shared lock to go on;
+ * the sequencer is signalled only when it sleeps idle or a batch is full;
+ * pending items are found by leaf hash in a table, not by walking the
+ * queue under the lock. */
 struct item {
 	uint8_t *data;
 	size_t len;
@@ -58,7 +67,10 @@ struct item {
 	uint64_t size;        /* of the checkpoint that committed it */
 	char *note;           /* that checkpoint */
 	size_t note_len;
-	int refs;
+	atomic_int refs;
+	unsigned waiters;     /* handlers asleep on sem (under d->mu) */
+	sem_t sem;
+	struct item *hnext;   /* chain in d->pending */
 	uint64_t queued_at;   /* now_ms() */
 	int have_proof;       /* proof computed by the sequencer */
 	size_t nproof;
@@ -67,6 +79,8 @@ struct item {
 };
 
 enum { ST_QUEUED, ST_BATCH, ST_DONE, ST_FAILED };
+
+#define PENDING_BUCKETS 65536u /* power of two; chains stay short */
 
 struct vouch_logd {
 	vouch_logd_opts o;         /* strings and key borrowed */
@@ -87,6 +101,8 @@ struct vouch_logd {
 	pthread_cond_t work, done;
 	struct item *head, *tail;  /* queued, oldest first */
 	struct item *inflight;     /* the batch being committed */
+	struct item *pending[PENDING_BUCKETS]; /* queued and in flight, by leaf */
+	int seq_idle;              /* the sequencer waits for work */
 	size_t nqueued;
 	uint64_t commits;
 	int stopping;
@@ -149,11 +165,33 @@ store_open(struct vouch_logd *d, unsigned flags, vouch_err *err)
 	return rc == VOUCH_OK ? store_snapshot(d, err) : rc;
 }
 
+static size_t
+pending_bucket(const vouch_hash key)
+{
+	uint32_t v;
+
+	memcpy(&v, key, sizeof v); /* a SHA-256: any four bytes spread well */
+	return v & (PENDING_BUCKETS - 1);
+}
+
+static void
+pending_remove(struct vouch_logd *d, struct item *it)
+{
+	struct item **p = &d->pending[pending_bucket(it->key)];
+
+	while (*p != NULL && *p != it)
+		p = &(*p)->hnext;
+	if (*p == it)
+		*p = it->hnext;
+	it->hnext = NULL;
+}
+
 static void
 item_release(struct item *it)
 {
-	if (--it->refs > 0)
+	if (atomic_fetch_sub(&it->refs, 1) > 1)
 		return;
+	sem_destroy(&it->sem);
 	free(it->data);
 	free(it->note);
 	free(it);
@@ -249,24 +287,29 @@ commit_batch(struct vouch_logd *d, struct item *batch, size_t n)
 	}
 	if (rc == VOUCH_OK)
 		batch_proofs(d, batch, first, first + n);
-	pthread_mutex_lock(&d->mu);
 	pthread_mutex_lock(&d->snap_mu);
 	for (i = 0, it = batch; it != NULL; it = it->next, i++) {
-		it->state = ST_FAILED;
 		if (rc == VOUCH_OK && (it->note = malloc(d->note_len + 1)) != NULL) {
 			memcpy(it->note, d->note, d->note_len + 1);
 			it->note_len = d->note_len;
-			it->index = first + i;
-			it->size = first + n;
-			it->state = ST_DONE;
 		}
 	}
 	if (rc == VOUCH_OK && d->lw != NULL)
 		vouch_logwit_submit(d->lw, d->note, d->note_len, d->size); /* issue 17 */
 	pthread_mutex_unlock(&d->snap_mu);
+	pthread_mutex_lock(&d->mu);
+	for (i = 0, it = batch; it != NULL; it = it->next, i++) {
+		it->state = it->note != NULL ? ST_DONE : ST_FAILED;
+		it->index = first + i;
+		it->size = first + n;
+	}
 	d->commits++;
-	pthread_cond_broadcast(&d->done);
 	pthread_mutex_unlock(&d->mu);
+	/* the state is final: handlers coming now do not sleep, so waiters
+	 * no longer changes; the sequencer's reference keeps each item */
+	for (it = batch; it != NULL; it = it->next)
+		for (unsigned k = 0; k < it->waiters; k++)
+			sem_post(&it->sem);
 	free(e);
 	free(lens);
 }
@@ -289,6 +332,7 @@ linger(struct vouch_logd *d, uint64_t oldest)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
+		/* not woken per arrival: only when the batch is full */
 		pthread_cond_timedwait(&d->work, &d->mu, &ts);
 		if (d->nqueued == before)
 			break;
@@ -305,8 +349,10 @@ sequencer(void *arg)
 		struct item *batch, *it;
 		size_t n = 0;
 
+		d->seq_idle = 1;
 		while (d->head == NULL && !d->stopping)
 			pthread_cond_wait(&d->work, &d->mu);
+		d->seq_idle = 0;
 		if (d->head == NULL)
 			break;
 		linger(d, d->head->queued_at);
@@ -332,6 +378,7 @@ sequencer(void *arg)
 		for (it = batch; it != NULL;) {
 			struct item *next = it->next;
 
+			pending_remove(d, it);
 			it->next = NULL;
 			item_release(it);
 			it = next;
@@ -341,16 +388,15 @@ sequencer(void *arg)
 	return NULL;
 }
 
+/* The queued or in-flight item with this leaf hash (with d->mu held). */
 static struct item *
 find_pending(struct vouch_logd *d, const vouch_hash key)
 {
-	struct item *lists[2] = { d->inflight, d->head }, *it;
-	int i;
+	struct item *it;
 
-	for (i = 0; i < 2; i++)
-		for (it = lists[i]; it != NULL; it = it->next)
-			if (memcmp(it->key, key, VOUCH_HASH_LEN) == 0)
-				return it;
+	for (it = d->pending[pending_bucket(key)]; it != NULL; it = it->hnext)
+		if (memcmp(it->key, key, VOUCH_HASH_LEN) == 0)
+			return it;
 	return NULL;
 }
 
@@ -635,22 +681,31 @@ enqueue_and_wait(struct vouch_logd *d, const uint8_t *data, size_t len, const vo
 			it->len = len;
 			memcpy(it->leaf, leaf, VOUCH_HASH_LEN);
 			memcpy(it->key, key, VOUCH_HASH_LEN);
-			it->refs = 1; /* the sequencer's */
+			atomic_init(&it->refs, 1); /* the sequencer's */
+			sem_init(&it->sem, 0, 0);
 			it->queued_at = now_ms();
 			if (d->tail != NULL)
 				d->tail->next = it;
 			else
 				d->head = it;
 			d->tail = it;
+			it->hnext = d->pending[pending_bucket(key)];
+			d->pending[pending_bucket(key)] = it;
 			d->nqueued++;
-			pthread_cond_signal(&d->work);
+			if (d->seq_idle || d->nqueued >= d->o.max_batch)
+				pthread_cond_signal(&d->work);
 			break;
 		}
 	}
-	it->refs++;
-	while (it->state != ST_DONE && it->state != ST_FAILED)
-		pthread_cond_wait(&d->done, &d->mu);
-	pthread_mutex_unlock(&d->mu);
+	atomic_fetch_add(&it->refs, 1);
+	if (it->state != ST_DONE && it->state != ST_FAILED) {
+		it->waiters++;
+		pthread_mutex_unlock(&d->mu);
+		while (sem_wait(&it->sem) != 0)
+			; /* EINTR */
+	} else {
+		pthread_mutex_unlock(&d->mu);
+	}
 	if (it->state == ST_DONE)
 		rc = add_response(d, it->index, it->size, it->leaf, it->note, it->note_len,
 		                  it->have_proof ? (const vouch_hash *)it->proof : NULL, it->nproof,
@@ -659,9 +714,7 @@ enqueue_and_wait(struct vouch_logd *d, const uint8_t *data, size_t len, const vo
 		rc = vouch_err_set(err, VOUCH_EIO, "the entry could not be committed");
 	if (rc != VOUCH_OK)
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-	pthread_mutex_lock(&d->mu);
 	item_release(it);
-	pthread_mutex_unlock(&d->mu);
 	return status;
 }
 

@@ -84,6 +84,24 @@ int vouch_envelope_verify(const vouch_envelope *env, const struct vouch_dsse_ver
                           vouch_buf *payload, size_t *nvalid, unsigned char *key_ok,
                           vouch_err *err);
 
+/* Batch signing: a signer holds the keys (borrowed: they must outlive it)
+ * and the buffers reused from one payload to the next, so each envelope
+ * costs the signatures and one pass of output, no JSON tree. */
+typedef struct vouch_envelope_signer vouch_envelope_signer;
+
+/* A signer for payloads of payload_type with every key (at most
+ * VOUCH_DSSE_MAX_SIGS, all private). */
+int vouch_envelope_signer_new(const char *payload_type, const vouch_key *const *keys, size_t nkeys,
+                          vouch_envelope_signer **out, vouch_err *err);
+/* Sign payload with every key and append the envelope, one compact JSON
+ * line ending in '\n', to out (the bytes vouch_envelope_serialize would
+ * write).  An in-toto payloadType requires a valid statement
+ * (vouch_statement_parse): otherwise VOUCH_EINPUT or VOUCH_ELIMIT with
+ * "not a valid in-toto statement: ...".  On failure out is unchanged. */
+int vouch_envelope_signer_sign(vouch_envelope_signer *s, const void *payload, size_t len,
+                           vouch_buf *out, vouch_err *err);
+void vouch_envelope_signer_free(vouch_envelope_signer *s);
+
 #ifdef __cplusplus
 }
 #endif

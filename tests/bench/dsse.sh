@@ -1,37 +1,111 @@
 #!/bin/sh
-# Sign and verify 10,000 DSSE envelopes in one process and compare with the
-# raw Ed25519 rates `openssl speed ed25519` measures in the same run.
+# Batch signing against the raw signature rate `openssl speed` measures, for
+# Ed25519 and ECDSA P-256, side by side in one run.
 #   tests/bench/dsse.sh BUILD_DIR [N]
-# Both sides are per second of CPU time (what `openssl speed` reports by
-# default), so other load on the machine skews neither; wall-clock rates are
-# printed for information.  Target: vouch >= 70% of the raw rate, for both
-# sign and verify.  Exit 0 when met, 1 when not, 2 on trouble.
+# Each of 5 rounds runs, one after the other (so a change in machine load
+# hits every side alike):
+#   openssl speed -seconds 1 ALG            raw sign rate per CPU second (its
+#                                           default measure, user time)
+#   openssl speed -seconds 1 -elapsed ALG   the same per wall-clock second
+#   bench_dsse N ALG                        in process: envelope_new + sign +
+#                                           serialise (what this bench always
+#                                           measured as "sign"), and the batch
+#                                           signer (statement check + PAE +
+#                                           sign + one JSON line), per CPU and
+#                                           wall second
+#   vouch-attest -k KEY -l FILE             end to end: N statements of
+#                                           JSON Lines, process start, key
+#                                           load, reading and writing all
+#                                           included, per CPU (user + system)
+#                                           and wall second
+# and the medians of the 5 are compared.  Targets (issue 18): in-process
+# signing (new + sign + serialise) >= 85% and end to end >= 70% of openssl's
+# rate, judged on CPU time; the batch signer's in-process rate, which adds
+# the statement check (cJSON parse and validation), is printed beside them
+# (the measure `openssl speed` reports; on a shared machine wall-clock rates
+# move with the load, so they are printed, not judged).  Verification is
+# printed for information.  Exit 0 when met, 1 when not, 2 on trouble.
 set -eu
-build=${1:?usage: tests/bench/dsse.sh BUILD_DIR [N]}
+LC_ALL=C
+export LC_ALL
+build=$(cd "${1:?usage: tests/bench/dsse.sh BUILD_DIR [N]}" && pwd)
 n=${2:-10000}
 bench=$build/tests/bench/bench_dsse
-[ -x "$bench" ] || { echo "build $bench first (make in $build)" >&2; exit 2; }
+A=$build/tools/vouch-attest
+G=$build/tools/vouch-keygen
+[ -x "$bench" ] && [ -x "$A" ] || { echo "build $bench and $A first (make in $build)" >&2; exit 2; }
+# Time the program, not a libtool wrapper script around it.
+if [ "$(head -c 4 "$A" | od -An -c | tr -d ' ')" != 177ELF ]; then
+	A="$build/tools/.libs/vouch-attest"
+	G="$build/tools/.libs/vouch-keygen"
+	LD_LIBRARY_PATH="$build/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+	export LD_LIBRARY_PATH
+fi
 command -v openssl >/dev/null || { echo "openssl not found" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed" >&2; exit 2; }
 
-run1=$("$bench" "$n")
-raw=$(openssl speed -seconds 3 ed25519 2>/dev/null | awk '/EdDSA \(Ed25519\)/ { print $(NF-1), $NF }')
-[ -n "$raw" ] || { echo "could not read openssl speed output" >&2; exit 2; }
-run2=$("$bench" "$n")
+W=$(mktemp -d "${TMPDIR:-/tmp}/vouch-bench-dsse.XXXXXX")
+trap 'rm -rf "$W"' EXIT INT TERM
 
-# shellcheck disable=SC2086
-printf '%s %s\n' "$(echo $run1)" "$(echo $run2)" | awk -v raw="$raw" '
-	{ for (i = 1; i < NF; i += 2) { if ($i in a) b[$i] = $(i + 1); else a[$i] = $(i + 1) } }
-	END {
-		split(raw, r, " ")
-		s = a["sign"] > b["sign"] ? a["sign"] : b["sign"]
-		v = a["verify"] > b["verify"] ? a["verify"] : b["verify"]
-		sw = a["sign_wall"] > b["sign_wall"] ? a["sign_wall"] : b["sign_wall"]
-		vw = a["verify_wall"] > b["verify_wall"] ? a["verify_wall"] : b["verify_wall"]
-		printf "%d envelopes per run, one process, best of 2 runs (CPU time)\n", a["envelopes"]
-		printf "%-28s %12s %14s %8s %14s\n", "", "vouch env/s", "openssl op/s", "ratio", "vouch wall/s"
-		printf "%-28s %12.0f %14.0f %7.1f%% %14.0f\n", "sign (new+sign+serialise)", s, r[1], 100 * s / r[1], sw
-		printf "%-28s %12.0f %14.0f %7.1f%% %14.0f\n", "verify (parse+verify+copy)", v, r[2], 100 * v / r[2], vw
-		ok = (s / r[1] >= 0.7 && v / r[2] >= 0.7)
-		print ok ? "target >= 70% of openssl speed: met" : "target >= 70% of openssl speed: NOT met"
-		exit ok ? 0 : 1
-	}'
+# N distinct statements (a SLSA provenance shape, ~390 bytes each), one a line
+awk -v n="$n" 'BEGIN {
+	for (i = 0; i < n; i++)
+		printf "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":" \
+		    "\"pkg-%d.deb\",\"digest\":{\"sha256\":\"%064d\"}}],\"predicateType\":" \
+		    "\"https://slsa.dev/provenance/v1\",\"predicate\":{\"buildDefinition\":" \
+		    "{\"buildType\":\"https://vouch.dev/attestation/rebuild/v1\"," \
+		    "\"externalParameters\":{}},\"runDetails\":{\"builder\":{\"id\":" \
+		    "\"https://lab.example/a\"}}}}\n", i, i
+}' >"$W/stmts.jsonl"
+"$G" -t ed25519 -o "$W/ed25519" >/dev/null
+"$G" -t ecdsa-p256 -o "$W/ecdsa-p256" >/dev/null
+
+# openssl speed's "SIGN VERIFY" rates for ALG (its table line)
+speed() {
+	openssl speed -seconds 1 "$@" 2>/dev/null |
+	    awk '/EdDSA \(Ed25519\)|ecdsa \(nistp256\)/ { print $(NF - 1), $NF; found = 1 }
+		END { if (!found) print "none" }'
+}
+# vouch-attest -l over the statements: "WALL CPU" rates (statements/s)
+attest() {
+	/usr/bin/time -f '%e %U %S' -o "$W/time" "$A" -k "$W/$1.key" -l "$W/stmts.jsonl" >"$W/out"
+	[ "$(wc -l <"$W/out")" -eq "$n" ] || { echo "vouch-attest wrote the wrong number of lines" >&2; exit 2; }
+	awk -v n="$n" '{ w = $1 > 0 ? $1 : 0.01; c = $2 + $3 > 0 ? $2 + $3 : 0.01;
+		printf "%.1f %.1f\n", n / w, n / c }' "$W/time"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+status=0
+printf '%d statements; medians of 5 interleaved rounds; load: %s\n' "$n" "$(uptime | sed 's/.*load/load/')"
+printf '%-11s %-34s %12s %12s %8s\n' "" "" "vouch /s" "openssl /s" "ratio"
+for alg in ed25519 ecdsa-p256; do
+	oalg=$(echo "$alg" | sed 's/ecdsa-p256/ecdsap256/')
+	: >"$W/rounds"
+	for _ in 1 2 3 4 5; do
+		cpu=$(speed "$oalg")
+		wall=$(speed -elapsed "$oalg")
+		in=$("$bench" "$n" "$alg" | tr '\n' ' ')
+		e2e=$(attest "$alg")
+		[ "$cpu" != none ] && [ "$wall" != none ] || { echo "cannot read openssl speed's output" >&2; exit 2; }
+		echo "$cpu $wall $e2e $in" >>"$W/rounds"
+	done
+	# fields: openssl sign and verify per CPU second (1, 2) and per wall
+	# second (3, 4), end to end wall and CPU (5, 6), then bench_dsse's pairs
+	col() { awk -v k="$1" '{ if (k ~ /^[0-9]+$/) print $k; else for (i = 7; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$W/rounds" | median; }
+	ocpu=$(col 1) ovcpu=$(col 2) owall=$(col 3) ewall=$(col 5) ecpu=$(col 6)
+	scpu=$(col sign) swall=$(col sign_wall) bcpu=$(col sign_bare) bwall=$(col sign_bare_wall)
+	vcpu=$(col verify)
+	line() { awk -v a="$2" -v b="$3" -v name="$1" -v alg="$alg" \
+	    'BEGIN { printf "%-11s %-34s %12.0f %12.0f %7.1f%%\n", alg, name, a, b, 100 * a / b }'; }
+	line "in-process sign, CPU" "$bcpu" "$ocpu"
+	line "in-process sign, wall" "$bwall" "$owall"
+	line "in-process signer + check, CPU" "$scpu" "$ocpu"
+	line "in-process signer + check, wall" "$swall" "$owall"
+	line "end to end (vouch-attest -l), CPU" "$ecpu" "$ocpu"
+	line "end to end (vouch-attest -l), wall" "$ewall" "$owall"
+	line "in-process verify, CPU" "$vcpu" "$ovcpu"
+	awk -v s="$bcpu" -v e="$ecpu" -v o="$ocpu" 'BEGIN { exit !(s / o >= 0.85 && e / o >= 0.70) }' ||
+	    { echo "$alg: target (in-process >= 85%, end to end >= 70%, CPU) NOT met"; status=1; }
+done
+[ "$status" -eq 0 ] && echo "targets (in-process >= 85%, end to end >= 70% of openssl speed, CPU): met"
+exit "$status"

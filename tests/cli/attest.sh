@@ -88,6 +88,53 @@ expect_status 2 "$A" -k A.key -k A.key vector-statement.json
 expect_status 2 "$A" vector-statement.json
 expect_status 2 "$A" -k A.key -n step vector-statement.json
 
+# -- batch signing: many files, or JSON Lines, in one run
+S1="$P\"subject\":[{\"name\":\"one\",\"digest\":{\"sha256\":\"$H\"}}]$Q"
+S2="$P\"subject\":[{\"name\":\"two\",\"digest\":{\"sha256\":\"$H\"}}]$Q"
+printf '%s' "$S1" > s1.json
+printf '%s' "$S2" > s2.json
+expect_status 0 "$A" -k A.key s1.json
+cp "$T/out" one.jsonl
+expect_status 0 "$A" -k A.key s2.json
+cat one.jsonl "$T/out" > want12.jsonl
+expect_status 0 "$A" -k A.key s1.json s2.json
+expect_same want12.jsonl "$T/out" "two files: the two envelopes one run each would write"
+printf '%s\n%s\n%s' "$S1" "$S2" "$S1" > three.jsonl  # the last line has no newline
+cat want12.jsonl one.jsonl > want121.jsonl
+expect_status 0 "$A" -k A.key -l three.jsonl
+expect_same want121.jsonl "$T/out" "-l: one envelope per line, payload = the line"
+expect_status 0 "$A" -k A.key -l - < three.jsonl
+expect_same want121.jsonl "$T/out" "-l from stdin"
+expect_status 0 "$A" -k A.key -k E.key -l three.jsonl s1.json
+expect_lines 4 "$T/out" "-l with several inputs and keys"
+cp "$T/out" ae4.jsonl
+expect_status 0 "$PY" "$S/dsse_verify.py" ae4.jsonl A.pub E.pub
+# a bad statement on line 3: named, exit 2; lines 1-2 were written, whole
+printf '%s\n%s\n{"not":"a statement"}\n%s\n' "$S1" "$S2" "$S1" > bad3.jsonl
+expect_status 2 "$A" -k A.key -l bad3.jsonl
+expect_grep "^vouch-attest: line 3 of 'bad3.jsonl': not a valid in-toto statement" "$T/err" "bad line named"
+expect_lines 1 "$T/err" "one line of error"
+expect_same want12.jsonl "$T/out" "the envelopes before the bad line are written, complete"
+# with -o nothing is written: the old file stays
+printf 'old\n' > keep.jsonl
+expect_status 2 "$A" -k A.key -l -o keep.jsonl bad3.jsonl
+printf 'old\n' > old.txt
+expect_same old.txt keep.jsonl "-o: a failed batch leaves the file as it was"
+expect_status 0 "$A" -k A.key -l -o keep.jsonl three.jsonl
+expect_same want121.jsonl keep.jsonl "-o: a good batch replaces the file"
+expect_status 2 "$A" -k A.key s1.json bad.json s2.json
+expect_grep "^vouch-attest: 'bad.json': not a valid in-toto statement" "$T/err" "bad file named"
+expect_same one.jsonl "$T/out" "files before the bad one are written"
+# a line over --max-size is named too, and an empty line is no statement
+expect_status 2 "$A" -k A.key -l --max-size 200 three.jsonl
+expect_grep "line 1 of 'three.jsonl': longer than the limit of 200 bytes" "$T/err" "long line named"
+printf '%s\n\n' "$S1" > blank.jsonl
+expect_status 2 "$A" -k A.key -l blank.jsonl
+expect_grep "line 2 of 'blank.jsonl'" "$T/err" "empty line refused"
+expect_status 2 "$A" -k A.key -l -a vec.jsonl
+expect_status 2 "$A" -k A.key - -
+expect_grep "only once" "$T/err" "stdin twice refused"
+
 # -- every document vouch emits validates against its schema
 cat vec.jsonl vec2.jsonl >> bundle.jsonl
 expect_status 0 "$PY" "$S/schema_check.py" dsse-envelope.schema.json+payload bundle.jsonl

@@ -240,6 +240,54 @@ test_file_atomic_and_excl(void)
 	vouch_buf_free(&b);
 }
 
+/* Lines across the 64 KiB read blocks, an empty line, a last line without
+ * '\n', and a line over the limit refused with its number. */
+static void
+test_lines(void)
+{
+	char path[] = "/tmp/vouch-test-lines-XXXXXX";
+	size_t lens[] = { 10, 65530, 0, 70000, 1, 3 }, n = sizeof(lens) / sizeof(lens[0]);
+	const char *line;
+	vouch_lines r;
+	vouch_err e;
+	size_t len, i;
+	int fd = mkstemp(path);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	unlink(path);
+	for (i = 0; i < n; i++) {
+		char *b = malloc(lens[i] + 1);
+
+		CU_ASSERT_FATAL(b != NULL);
+		memset(b, 'a' + (int)i, lens[i]);
+		b[lens[i]] = '\n';
+		CU_ASSERT(write(fd, b, lens[i] + (i + 1 < n)) == (ssize_t)(lens[i] + (i + 1 < n)));
+		free(b);
+	}
+	CU_ASSERT(lseek(fd, 0, SEEK_SET) == 0);
+	vouch_lines_init(&r, fd, "t", 70000);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL_FATAL(vouch_lines_next(&r, &line, &len, NULL), VOUCH_OK);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+		CU_ASSERT_EQUAL(len, lens[i]);
+		CU_ASSERT(len == 0 || (line[0] == 'a' + (int)i && line[len - 1] == 'a' + (int)i));
+		CU_ASSERT_EQUAL(r.lineno, i + 1);
+	}
+	CU_ASSERT_EQUAL(vouch_lines_next(&r, &line, &len, NULL), VOUCH_OK);
+	CU_ASSERT_PTR_NULL(line);
+	vouch_lines_free(&r);
+	/* one byte less: line 4 is too long */
+	CU_ASSERT(lseek(fd, 0, SEEK_SET) == 0);
+	vouch_lines_init(&r, fd, "t", 69999);
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(vouch_lines_next(&r, &line, &len, NULL), VOUCH_OK);
+	vouch_err_clear(&e);
+	CU_ASSERT_EQUAL(vouch_lines_next(&r, &line, &len, &e), VOUCH_ELIMIT);
+	CU_ASSERT_STRING_EQUAL(vouch_err_msg(&e), "line 4 of 't': longer than the limit of 69999 bytes");
+	vouch_lines_free(&r);
+	close(fd);
+}
+
 static const struct test_case cases[] = {
 	{ "error: first error wins", test_err_first_wins },
 	{ "error: messages stay on one line", test_err_one_line },
@@ -250,6 +298,7 @@ static const struct test_case cases[] = {
 	{ "base64: strict decoding", test_b64_strict },
 	{ "base64: exact length", test_b64_exact },
 	{ "file: atomic, exclusive, nofollow", test_file_atomic_and_excl },
+	{ "file: lines in blocks, bounded", test_lines },
 	{ NULL, NULL }
 };
 

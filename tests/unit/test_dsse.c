@@ -378,6 +378,111 @@ test_limits_and_edges(void)
 	vouch_buf_free(&pae);
 }
 
+/* The serialiser writes JSON directly: it must give the bytes cJSON gives
+ * for the same members, escapes included. */
+static void
+test_serialize_matches_cjson(void)
+{
+	static const char type[] = "t\"\\\x01\x1f\b\f\n\r\t/\x7f\xc3\xa9";
+	static const char json[] = "{\"payload\":\"eA==\",\"payloadType\":\"t\","
+	    "\"signatures\":[{\"keyid\":\"k\\\"\\u0002\xc3\xa9\",\"sig\":\"AAAA\"},{\"sig\":\"AQID\"}]}";
+	vouch_envelope *env = NULL;
+	cJSON *ref = cJSON_CreateObject(), *arr, *s;
+	vouch_buf j;
+	char *want;
+
+	vouch_buf_init(&j, 0);
+	CU_ASSERT_EQUAL_FATAL(vouch_envelope_new(type, "xyz", 3, &env, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_envelope_sign(env, key_a, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_envelope_serialize(env, &j, NULL), VOUCH_OK);
+	cJSON_AddStringToObject(ref, "payload", "eHl6");
+	cJSON_AddStringToObject(ref, "payloadType", type);
+	arr = cJSON_AddArrayToObject(ref, "signatures");
+	s = cJSON_CreateObject();
+	cJSON_AddItemToArray(arr, s);
+	cJSON_AddStringToObject(s, "keyid", vouch_envelope_sig_keyid(env, 0));
+	want = cJSON_PrintUnformatted(ref);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+	/* same up to the signature value, which cJSON did not see */
+	CU_ASSERT_EQUAL(memcmp(j.data, want, strlen(want) - 3), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr((char *)j.data, "\\\"\\\\\\u0001\\u001f\\b\\f\\n\\r\\t/\x7f\xc3\xa9\""));
+	cJSON_free(want);
+	cJSON_Delete(ref);
+	vouch_envelope_free(env);
+	/* a parsed envelope (keyid with escapes, a missing keyid) round-trips */
+	vouch_buf_reset(&j);
+	CU_ASSERT_EQUAL_FATAL(vouch_envelope_parse(json, strlen(json), 0, &env, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_envelope_serialize(env, &j, NULL), VOUCH_OK);
+	CU_ASSERT_STRING_EQUAL((char *)j.data,
+	    "{\"payload\":\"eA==\",\"payloadType\":\"t\",\"signatures\":[{\"keyid\":\"k\\\"\\u0002\xc3\xa9\","
+	    "\"sig\":\"AAAA\"},{\"keyid\":\"\",\"sig\":\"AQID\"}]}");
+	vouch_envelope_free(env);
+	vouch_buf_free(&j);
+}
+
+static const char good_statement[] =
+    "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"a\",\"digest\":"
+    "{\"sha256\":\"a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447\"}}],"
+    "\"predicateType\":\"https://example.com/p\"}";
+
+/* The batch signer writes what new + sign + serialize write, one line per
+ * payload; a payload it refuses leaves the output as it was. */
+static void
+test_signer(void)
+{
+	const vouch_key *ab[] = { key_a, key_b }, *ae[] = { key_a, key_e };
+	vouch_envelope_signer *sg = NULL;
+	vouch_envelope *env = NULL;
+	vouch_buf out, want, payload;
+	vouch_err e;
+	size_t before;
+
+	vouch_buf_init(&out, 0);
+	vouch_buf_init(&want, 0);
+	vouch_buf_init(&payload, 0);
+	CU_ASSERT_EQUAL(vouch_envelope_new(VOUCH_INTOTO_PAYLOAD_TYPE, good_statement,
+	    strlen(good_statement), &env, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_envelope_sign(env, key_a, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_envelope_sign(env, key_b, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_envelope_serialize(env, &want, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_buf_append_byte(&want, '\n', NULL), VOUCH_OK);
+	vouch_envelope_free(env);
+	env = NULL;
+	CU_ASSERT_EQUAL_FATAL(vouch_envelope_signer_new(VOUCH_INTOTO_PAYLOAD_TYPE, ab, 2, &sg, NULL),
+	    VOUCH_OK);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(vouch_envelope_signer_sign(sg, good_statement, strlen(good_statement),
+		    &out, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(out.len, 3 * want.len);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(memcmp(out.data + (size_t)i * want.len, want.data, want.len), 0);
+	/* not a statement: refused, with the reason, output unchanged */
+	before = out.len;
+	vouch_err_clear(&e);
+	CU_ASSERT_EQUAL(vouch_envelope_signer_sign(sg, "{}", 2, &out, &e), VOUCH_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vouch_err_msg(&e), "not a valid in-toto statement"));
+	CU_ASSERT_EQUAL(out.len, before);
+	vouch_envelope_signer_free(sg);
+	/* another type signs anything; ECDSA signatures verify */
+	CU_ASSERT_EQUAL_FATAL(vouch_envelope_signer_new("x/y", ae, 2, &sg, NULL), VOUCH_OK);
+	vouch_buf_reset(&out);
+	CU_ASSERT_EQUAL(vouch_envelope_signer_sign(sg, "{}", 2, &out, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(out.data[out.len - 1], '\n');
+	CU_ASSERT_EQUAL_FATAL(vouch_envelope_parse((char *)out.data, out.len - 1, 0, &env, NULL),
+	    VOUCH_OK);
+	CU_ASSERT_EQUAL(verify_with(env, "x/y", ae, 2, 2, &payload, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(payload.len, 2);
+	vouch_envelope_free(env);
+	vouch_envelope_signer_free(sg);
+	/* keys must be private, and there must be some */
+	CU_ASSERT_EQUAL(vouch_envelope_signer_new("x/y", ab, 0, &sg, NULL), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(vouch_envelope_signer_new("", ab, 2, &sg, NULL), VOUCH_EINPUT);
+	CU_ASSERT_PTR_NULL(sg);
+	vouch_buf_free(&out);
+	vouch_buf_free(&want);
+	vouch_buf_free(&payload);
+}
+
 static void
 cleanup(void)
 {
@@ -398,6 +503,8 @@ static const struct test_case cases[] = {
 	{ "add a signature without touching the payload", test_add_signature_keeps_payload },
 	{ "keyid is only a hint", test_keyid_is_only_a_hint },
 	{ "limits and edges", test_limits_and_edges },
+	{ "serialise: the bytes cJSON writes", test_serialize_matches_cjson },
+	{ "batch signer: same lines, refusals leave output whole", test_signer },
 	{ NULL, NULL }
 };
 
