@@ -133,8 +133,11 @@ expect_grep '<p class="hint">15611 more of this classification: see the JSON rep
 	"openjdk HTML: 500 shown per classification"
 n=$(wc -c <"$T/jdk.html")
 if [ "$n" -lt 5000000 ]; then ok; else fail "openjdk HTML is $n bytes"; fi
+# embedded-timestamp only where every differing byte is date or time text
+# on both sides (issue 14, item 9): one text file and one binary file whose
+# changes go beyond a date are content-changed.
 jq_is "$T/jdk.json" '[(c["name"], c["count"]) for c in r["classifications"]]' \
-	"[('metadata: mtime', 16111), ('text: content-changed', 11), ('removed', 7), ('added', 1), ('content: content-changed', 215), ('content: embedded-timestamp', 1), ('elf: content-changed', 4), ('elf: only build-id', 22), ('elf: code changed', 10), ('elf: only build-id, debug-link', 5), ('text: embedded-timestamp', 2)]" \
+	"[('metadata: mtime', 16111), ('text: content-changed', 12), ('removed', 7), ('added', 1), ('content: content-changed', 216), ('elf: content-changed', 4), ('elf: only build-id', 22), ('elf: code changed', 10), ('elf: only build-id, debug-link', 5), ('text: embedded-timestamp, content-changed', 1)]" \
 	"openjdk: counts per classification"
 mkdir -p "$T/ja" "$T/jb"
 dpkg-deb -x "$JDK_A" "$T/ja"
