@@ -694,6 +694,7 @@ submit_lines(vouch_logclient *lc, const char *name, const vouch_buf *b,
 		vouch_err none;
 		char q[200];
 
+		vouch_err_clear(&none); /* vouch_err_set keeps a first error */
 		vouch_err_set(&none, VOUCH_EINPUT, "'%s': no envelope in it",
 		              vouch_quote(name, strlen(name), q, sizeof(q)));
 		vouch_logclient_sink_warn(sink, &none);
