@@ -229,16 +229,10 @@ static int
 sign_all(struct attest *a, vouch_envelope *env, vouch_err *err)
 {
 	for (size_t i = 0; i < a->nkeys; i++) {
-		char kid[VOUCH_KEYID_HEX_LEN + 1];
-		int rc = vouch_key_id(a->keys[i], kid, err);
+		int rc = vouch_envelope_sign_once(env, a->keys[i], err);
 
-		for (size_t s = 0; rc == VOUCH_OK && s < vouch_envelope_sig_count(env); s++)
-			if (strcmp(vouch_envelope_sig_keyid(env, s), kid) == 0)
-				rc = vouch_err_set(err, VOUCH_EUSAGE,
-				    "'%s': the envelope already carries a signature by this key",
-				    a->key_paths[i]);
-		if (rc == VOUCH_OK)
-			rc = vouch_envelope_sign(env, a->keys[i], err);
+		if (rc == VOUCH_EEXIST)
+			vouch_err_prefix(err, "'%s'", a->key_paths[i]);
 		if (rc != VOUCH_OK)
 			return rc;
 	}

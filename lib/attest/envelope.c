@@ -317,6 +317,19 @@ vouch_envelope_sign(vouch_envelope *env, const vouch_key *key, vouch_err *err)
 	return rc;
 }
 
+int
+vouch_envelope_sign_once(vouch_envelope *env, const vouch_key *key, vouch_err *err)
+{
+	char kid[VOUCH_KEYID_HEX_LEN + 1];
+	int rc = vouch_key_id(key, kid, err);
+
+	for (size_t s = 0; rc == VOUCH_OK && s < env->nsigs; s++)
+		if (strcmp(env->sigs[s].keyid, kid) == 0)
+			rc = vouch_err_set(err, VOUCH_EEXIST,
+			    "the envelope already carries a signature by this key");
+	return rc == VOUCH_OK ? vouch_envelope_sign(env, key, err) : rc;
+}
+
 /* Append s as a JSON string exactly as cJSON prints one: '"', '\\' and
  * the control characters escaped (the common ones by letter, the rest as
  * \u00XX), every other byte as it is. */

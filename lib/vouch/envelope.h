@@ -63,6 +63,9 @@ const uint8_t *vouch_envelope_sig_bytes(const vouch_envelope *env, size_t i, siz
 /* Sign PAE with key and append the signature, keyid = vouch_key_id(key).
  * The payload is not touched. */
 int vouch_envelope_sign(vouch_envelope *env, const vouch_key *key, vouch_err *err);
+/* vouch_envelope_sign, refusing (VOUCH_EEXIST) a key whose keyid already
+ * signed the envelope. */
+int vouch_envelope_sign_once(vouch_envelope *env, const vouch_key *key, vouch_err *err);
 /* Append the envelope as compact JSON (no newline) to out. */
 int vouch_envelope_serialize(const vouch_envelope *env, vouch_buf *out, vouch_err *err);
 

@@ -483,6 +483,33 @@ test_signer(void)
 	vouch_buf_free(&payload);
 }
 
+/* sign_once: a second signature by the same key is refused, another key's
+ * is added, and a parsed envelope remembers who signed it. */
+static void
+test_sign_once(void)
+{
+	vouch_envelope *env = NULL, *back = NULL;
+	vouch_buf j;
+	vouch_err e;
+
+	vouch_buf_init(&j, 0);
+	vouch_err_clear(&e);
+	CU_ASSERT_EQUAL(vouch_envelope_new(VOUCH_INTOTO_PAYLOAD_TYPE, "{}", 2, &env, NULL), 0);
+	CU_ASSERT_EQUAL(vouch_envelope_sign_once(env, key_a, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_envelope_sign_once(env, key_a, &e), VOUCH_EEXIST);
+	CU_ASSERT_STRING_EQUAL(vouch_err_msg(&e), "the envelope already carries a signature by this key");
+	CU_ASSERT_EQUAL(vouch_envelope_sig_count(env), 1);
+	CU_ASSERT_EQUAL(vouch_envelope_sign_once(env, key_b, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_envelope_sig_count(env), 2);
+	CU_ASSERT_EQUAL(vouch_envelope_serialize(env, &j, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_envelope_parse((char *)j.data, j.len, 0, &back, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_envelope_sign_once(back, key_b, NULL), VOUCH_EEXIST);
+	CU_ASSERT_EQUAL(vouch_envelope_sig_count(back), 2);
+	vouch_envelope_free(env);
+	vouch_envelope_free(back);
+	vouch_buf_free(&j);
+}
+
 static void
 cleanup(void)
 {
@@ -502,6 +529,7 @@ static const struct test_case cases[] = {
 	{ "parse: strict JSON, base64, limits", test_parse_strict },
 	{ "add a signature without touching the payload", test_add_signature_keeps_payload },
 	{ "keyid is only a hint", test_keyid_is_only_a_hint },
+	{ "sign_once refuses a second signature by a key", test_sign_once },
 	{ "limits and edges", test_limits_and_edges },
 	{ "serialise: the bytes cJSON writes", test_serialize_matches_cjson },
 	{ "batch signer: same lines, refusals leave output whole", test_signer },
