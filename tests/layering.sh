@@ -37,7 +37,7 @@ header_layer() { # public header name (no .h) -> layer
 		logmonitor) echo tlog ;;
 	compare | elf) echo compare ;;
 	recipe | sandbox | rebuild | vary | clock | srcfiles | buildinfo) echo sandbox ;;
-	policy | evbundle | varyrun) echo policy ;;
+	policy | evbundle | varyrun | policyrun) echo policy ;;
 	vouch) echo programs ;;
 	esac
 }

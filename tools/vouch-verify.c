@@ -3,7 +3,7 @@
  * statements as JSON Lines; or, with --policy, decide whether an operator's
  * trust policy holds for artifacts, from evidence bundles and the
  * policy's logs.  vouch_verify_run() (lib/attest/verify.c) does the verifying,
- * lib/policy/ the deciding. */
+ * vouch_policy_run() (lib/policy/policyrun.c) the deciding. */
 #include "config.h"
 
 #include <getopt.h>
@@ -15,6 +15,7 @@
 #include "vouch/vouch.h"
 #include "vouch/key.h"
 #include "vouch/verify.h"
+#include "vouch/policyrun.h"
 
 static const char usage_text[] =
     "usage: vouch-verify -p PUBKEY [-p PUBKEY]... [options] [FILE|-]...\n"
@@ -39,7 +40,6 @@ static const char usage_text[] =
     "  -V, --version              show the version\n";
 
 #define MAX_BUNDLES 256
-#define MAX_CHECKPOINTS 16
 
 enum { OPT_MAX_SIZE = 256, OPT_ONLINE, OPT_OFFLINE, OPT_CHECKPOINT, OPT_SAVE, OPT_AT };
 
@@ -48,7 +48,7 @@ struct polmode {
 	const char *policy;
 	const char *bundles[MAX_BUNDLES];
 	size_t nbundles;
-	const char *checkpoints[MAX_CHECKPOINTS];
+	const char *checkpoints[VOUCH_POLICY_RUN_MAX_CHECKPOINTS];
 	size_t ncheckpoints;
 	const char *save;
 	const char *at;
@@ -124,8 +124,8 @@ parse_args(struct verify *v, int argc, char **argv)
 		case OPT_ONLINE: v->pm.online = 1; break;
 		case OPT_OFFLINE: v->pm.offline = 1; break;
 		case OPT_CHECKPOINT:
-			if (v->pm.ncheckpoints >= MAX_CHECKPOINTS)
-				cli_usage_error("at most %d checkpoints", MAX_CHECKPOINTS);
+			if (v->pm.ncheckpoints >= VOUCH_POLICY_RUN_MAX_CHECKPOINTS)
+				cli_usage_error("at most %d checkpoints", VOUCH_POLICY_RUN_MAX_CHECKPOINTS);
 			v->pm.checkpoints[v->pm.ncheckpoints++] = optarg;
 			break;
 		case OPT_SAVE: v->pm.save = optarg; break;
@@ -195,214 +195,32 @@ run(struct verify *v, int nfiles, char **files)
 	return res.verdict == VOUCH_OK ? CLI_EXIT_OK : CLI_EXIT_NEGATIVE;
 }
 
-/* ---- policy mode ---- */
-
-struct polrun {
-	struct polmode *pm;
-	vouch_policy *pol;
-	vouch_evbundle *ev;
-	vouch_buf notes[MAX_CHECKPOINTS + VOUCH_POLICY_MAX_LOGS];
-	const char *note_ptr[MAX_CHECKPOINTS + VOUCH_POLICY_MAX_LOGS];
-	size_t note_len[MAX_CHECKPOINTS + VOUCH_POLICY_MAX_LOGS];
-	size_t nnotes;
-	vouch_logclient *lc[VOUCH_POLICY_MAX_LOGS];
-	vouch_checkpoint cp[VOUCH_POLICY_MAX_LOGS];
-	size_t cp_note[VOUCH_POLICY_MAX_LOGS];
-	time_t now;
-	int online;
-};
+/* ---- policy mode: vouch_policy_run() (lib/policy/policyrun.c) ---- */
 
 static int
-pol_inputs(struct polrun *r, vouch_err *err)
+put_result(void *ctx, const uint8_t *data, size_t len, vouch_err *err)
 {
-	struct polmode *pm = r->pm;
-	vouch_buf b;
-	int rc;
-
-	if ((rc = vouch_policy_load(pm->policy, &r->pol, err)) != VOUCH_OK ||
-	    (rc = vouch_evbundle_new(&r->ev, err)) != VOUCH_OK)
-		return rc;
-	if (pm->at != NULL && (rc = vouch_time_parse_rfc3339(pm->at, &r->now, err)) != VOUCH_OK) {
-		vouch_err_prefix(err, "--at");
-		return VOUCH_EUSAGE;
-	}
-	for (size_t i = 0; i < pm->nbundles; i++) {
-		vouch_buf_init(&b, VOUCH_EVBUNDLE_MAX_BYTES + 1);
-		rc = vouch_read_file(pm->bundles[i], VOUCH_EVBUNDLE_MAX_BYTES, &b, err);
-		if (rc == VOUCH_OK)
-			rc = vouch_evbundle_add_jsonl(r->ev, b.data ? (const char *)b.data : "", b.len,
-			                              pm->bundles[i], err);
-		vouch_buf_free(&b);
-		if (rc != VOUCH_OK)
-			return rc;
-	}
-	for (size_t i = 0; i < pm->ncheckpoints; i++) {
-		vouch_buf *n = &r->notes[r->nnotes++];
-
-		vouch_buf_init(n, VOUCH_NOTE_MAX + 1);
-		if ((rc = vouch_read_file(pm->checkpoints[i], VOUCH_NOTE_MAX, n, err)) != VOUCH_OK)
-			return rc;
-		r->note_ptr[r->nnotes - 1] = n->data ? (const char *)n->data : "";
-		r->note_len[r->nnotes - 1] = n->len;
-	}
-	return VOUCH_OK;
-}
-
-/* Connect to every policy log with a URL and fetch its verified checkpoint,
- * which also joins the fork check. */
-static int
-pol_connect(struct polrun *r, vouch_err *err)
-{
-	for (size_t l = 0; l < vouch_policy_log_count(r->pol); l++) {
-		const char *url = vouch_policy_log_url(r->pol, l);
-		vouch_buf *n = &r->notes[r->nnotes];
-		int rc;
-
-		if (url == NULL)
-			continue;
-		vouch_buf_init(n, VOUCH_NOTE_MAX + 1);
-		r->cp_note[l] = r->nnotes++;
-		if ((rc = vouch_logclient_new(url, vouch_policy_log_verifier(r->pol, l),
-		                              vouch_policy_log_origin(r->pol, l), 30, 2, &r->lc[l],
-		                              err)) != VOUCH_OK ||
-		    (rc = vouch_logclient_checkpoint(r->lc[l], &r->cp[l], n, err)) != VOUCH_OK) {
-			vouch_err_prefix(err, "log '%s'", vouch_policy_log_origin(r->pol, l));
-			return rc;
-		}
-		r->note_ptr[r->cp_note[l]] = (const char *)n->data;
-		r->note_len[r->cp_note[l]] = n->len;
-	}
-	return VOUCH_OK;
-}
-
-static int
-pol_lookup(struct polrun *r, const vouch_digests *d, const char *path, vouch_err *err)
-{
-	const uint8_t *sha = vouch_digests_get(d, VOUCH_ALG_SHA256);
-
-	for (size_t l = 0; l < vouch_policy_log_count(r->pol); l++) {
-		int rc;
-
-		if (r->lc[l] == NULL)
-			continue;
-		rc = vouch_evbundle_from_log(r->ev, r->lc[l], &r->cp[l], r->note_ptr[r->cp_note[l]],
-		                             r->note_len[r->cp_note[l]], sha, NULL, err);
-		if (rc != VOUCH_OK) {
-			vouch_err_prefix(err, "'%s': log '%s'", path, vouch_policy_log_origin(r->pol, l));
-			return rc;
-		}
-	}
-	return VOUCH_OK;
-}
-
-/* A checkpoint from the evidence must be a prefix of the live log: proved
- * from the log's tiles (equal sizes are the library's own fork check). */
-static int
-pol_consistent(void *ctx, size_t log, const vouch_checkpoint *cp, const char **view,
-               vouch_err *err)
-{
-	struct polrun *r = ctx;
-	vouch_hash proof[VOUCH_PROOF_MAX];
-	size_t n = 0;
-
-	if (log >= VOUCH_POLICY_MAX_LOGS || r->lc[log] == NULL || cp->size == 0 ||
-	    cp->size >= r->cp[log].size)
-		return VOUCH_OK;
-	*view = r->note_ptr[r->cp_note[log]];
-	return vouch_logclient_consistency(r->lc[log], cp, &r->cp[log], proof, &n, err);
-}
-
-static int
-pol_one(struct polrun *r, const char *path, const vouch_digests *d, int *met, vouch_err *err)
-{
-	struct vouch_policy_eval_opts o = { r->now, r->note_ptr, r->note_len, r->nnotes,
-		                                r->online ? pol_consistent : NULL, r };
-	vouch_policy_result *res = NULL;
-	vouch_buf out;
-	int rc;
-
-	vouch_buf_init(&out, 0);
-	rc = vouch_policy_evaluate(r->pol, d, r->ev, &o, &res, err);
-	if (rc == VOUCH_OK)
-		rc = r->pm->json ? vouch_policy_result_json(res, path, d, &out, err)
-		                 : vouch_policy_result_text(res, path, &out, err);
-	if (rc == VOUCH_OK) {
-		fwrite(out.data, 1, out.len, stdout);
-		*met = res->met;
-	}
-	vouch_policy_result_free(res);
-	vouch_buf_free(&out);
-	return rc;
-}
-
-static int
-pol_save(struct polrun *r, vouch_err *err)
-{
-	vouch_buf out;
-	int rc;
-
-	vouch_buf_init(&out, VOUCH_EVBUNDLE_MAX_BYTES);
-	rc = vouch_evbundle_write(r->ev, &out, err);
-	if (rc == VOUCH_OK)
-		rc = vouch_write_file_atomic(r->pm->save, out.data ? out.data : (const uint8_t *)"",
-		                             out.len, 0644, err);
-	vouch_buf_free(&out);
-	return rc;
-}
-
-/* VOUCH_OK when every artifact was decided (*all_met says how); any
- * other status, a negative one from the log layer too, is trouble. */
-static int
-pol_run(struct polrun *r, int nart, char **arts, vouch_digests *d, int *all_met,
-        vouch_err *err)
-{
-	int rc, online;
-
-	online = r->online = !r->pm->offline && (r->pm->online || r->pm->nbundles == 0);
-	if ((rc = pol_inputs(r, err)) != VOUCH_OK || (online && (rc = pol_connect(r, err)) != VOUCH_OK))
-		return rc;
-	for (int i = 0; i < nart; i++) {
-		if ((rc = vouch_digest_file(arts[i], VOUCH_ALG_ALL, &d[i], err)) != VOUCH_OK ||
-		    (online && (rc = pol_lookup(r, &d[i], arts[i], err)) != VOUCH_OK))
-			return rc;
-	}
-	if (r->pm->save != NULL && (rc = pol_save(r, err)) != VOUCH_OK)
-		return rc;
-	for (int i = 0; i < nart; i++) {
-		int met = 0;
-
-		if ((rc = pol_one(r, arts[i], &d[i], &met, err)) != VOUCH_OK)
-			return rc;
-		*all_met &= met;
-	}
+	(void)ctx;
+	(void)err;
+	fwrite(data, 1, len, stdout);
 	return VOUCH_OK;
 }
 
 static int
 run_policy(struct polmode *pm, int nart, char **arts)
 {
-	struct polrun r;
-	vouch_digests *d = calloc((size_t)nart, sizeof(*d));
+	vouch_policy_run_opts o = { pm->policy, pm->bundles, pm->nbundles, pm->checkpoints,
+		                        pm->ncheckpoints, pm->save, pm->at, pm->online, pm->offline,
+		                        pm->json, put_result, NULL };
 	vouch_err err;
-	int rc, all_met = 1;
+	int all_met;
 
-	memset(&r, 0, sizeof(r));
-	r.pm = pm;
-	r.now = (time_t)-1;
 	vouch_err_clear(&err);
-	rc = d == NULL ? vouch_err_set(&err, VOUCH_ENOMEM, "out of memory")
-	               : pol_run(&r, nart, arts, d, &all_met, &err);
-	if (rc != VOUCH_OK)
+	if (vouch_policy_run(&o, (const char *const *)arts, (size_t)nart, &all_met, &err) !=
+	    VOUCH_OK) {
 		cli_warn_err(&err);
-	for (size_t l = 0; l < VOUCH_POLICY_MAX_LOGS; l++)
-		vouch_logclient_free(r.lc[l]);
-	for (size_t i = 0; i < r.nnotes; i++)
-		vouch_buf_free(&r.notes[i]);
-	vouch_evbundle_free(r.ev);
-	vouch_policy_free(r.pol);
-	free(d);
-	if (rc != VOUCH_OK)
 		return CLI_EXIT_TROUBLE;
+	}
 	return all_met ? CLI_EXIT_OK : CLI_EXIT_NEGATIVE;
 }
 

@@ -57,6 +57,7 @@
 #include "evbundle.h"
 #include "policy.h"
 #include "verify.h"
+#include "policyrun.h"
 #include "hashrun.h"
 
 #endif

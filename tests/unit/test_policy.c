@@ -953,6 +953,73 @@ test_bundle_round_trip(void)
 	free_strs(pr, 2);
 }
 
+/* vouch_policy_run: the whole offline workflow over files, output through
+ * the sink in artifact order, errors before any output. */
+struct run_sink {
+	vouch_buf out;
+	int calls;
+};
+
+static int
+run_put(void *ctx, const uint8_t *data, size_t len, vouch_err *err)
+{
+	struct run_sink *k = ctx;
+
+	k->calls++;
+	return vouch_buf_append(&k->out, data, len, err);
+}
+
+static void
+test_policy_run(void)
+{
+	const char *src = getenv("VOUCH_SRCDIR");
+	char policy[4096], art1[4096], art2[4096];
+	const char *arts[2] = { art1, art2 };
+	struct run_sink k = { { 0 }, 0 };
+	vouch_policy_run_opts o = { policy, NULL, 0, NULL, 0, NULL, "2027-01-01T00:00:00Z", 0, 1,
+		                        0, run_put, &k };
+	vouch_err er;
+	int met = -1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	snprintf(policy, sizeof policy, "%s/examples/policy.json", src);
+	snprintf(art1, sizeof art1, "%s/examples/hello/hello.c", src);
+	snprintf(art2, sizeof art2, "%s/examples/hello/Makefile", src);
+	vouch_buf_init(&k.out, 0);
+	vouch_err_clear(&er);
+	CU_ASSERT_EQUAL(vouch_policy_run(&o, arts, 2, &met, &er), VOUCH_OK);
+	CU_ASSERT_EQUAL(met, 0); /* no evidence: not met */
+	CU_ASSERT_EQUAL(k.calls, 2);
+	vouch_buf_append_byte(&k.out, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr((char *)k.out.data, "hello.c"));
+	CU_ASSERT_PTR_NOT_NULL(strstr((char *)k.out.data, "Makefile"));
+	CU_ASSERT(strstr((char *)k.out.data, "hello.c") < strstr((char *)k.out.data, "Makefile"));
+
+	k.calls = 0;
+	o.json = 1;
+	vouch_buf_reset(&k.out);
+	CU_ASSERT_EQUAL(vouch_policy_run(&o, arts, 1, &met, &er), VOUCH_OK);
+	CU_ASSERT_EQUAL(k.calls, 1);
+	CU_ASSERT(k.out.len > 0 && k.out.data[0] == '{' && k.out.data[k.out.len - 1] == '\n');
+
+	k.calls = 0;
+	o.at = "yesterday";
+	CU_ASSERT_EQUAL(vouch_policy_run(&o, arts, 1, &met, &er), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(strncmp(vouch_err_msg(&er), "--at: ", 6), 0);
+	CU_ASSERT_EQUAL(k.calls, 0);
+
+	vouch_err_clear(&er);
+	o.at = NULL;
+	art2[0] = '\0'; /* an artifact that cannot be read: nothing is decided */
+	CU_ASSERT_NOT_EQUAL(vouch_policy_run(&o, arts, 2, &met, &er), VOUCH_OK);
+	CU_ASSERT_EQUAL(k.calls, 0);
+
+	vouch_err_clear(&er);
+	o.put = NULL;
+	CU_ASSERT_EQUAL(vouch_policy_run(&o, arts, 1, &met, &er), VOUCH_EUSAGE);
+	vouch_buf_free(&k.out);
+}
+
 static const struct test_case cases[] = {
 	{ "parse a good policy", test_parse_good },
 	{ "parse refuses bad policies", test_parse_refused },
@@ -971,6 +1038,7 @@ static const struct test_case cases[] = {
 	{ "checkpoints inconsistent with the log", test_inconsistent_sizes },
 	{ "checkpoint with a bad signature", test_bad_checkpoint_signature },
 	{ "bundle round trip", test_bundle_round_trip },
+	{ "vouch_policy_run: offline workflow over files", test_policy_run },
 	{ NULL, NULL }
 };
 
