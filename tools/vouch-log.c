@@ -339,12 +339,14 @@ static const vouch_logclient_sink to_stdout = { sink_line, sink_warn, sink_flush
 /* ---- commands ---- */
 
 static int
-cmd_checkpoint(struct vlog *v, vouch_err *err)
+cmd_checkpoint(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
 	vouch_checkpoint cp;
 	vouch_buf note;
 	int rc;
 
+	(void)argc;
+	(void)argv;
 	vouch_buf_init(&note, 0);
 	if ((rc = need_client(v, 1, err)) == VOUCH_OK &&
 	    (rc = vouch_logclient_checkpoint(v->lc, &cp, &note, err)) == VOUCH_OK &&
@@ -356,13 +358,14 @@ cmd_checkpoint(struct vlog *v, vouch_err *err)
 }
 
 static int
-cmd_get(struct vlog *v, const char *arg, vouch_err *err)
+cmd_get(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
 	vouch_buf e;
 	uint64_t index;
 	int rc;
 
-	parse_index(arg, &index);
+	(void)argc;
+	parse_index(argv[0], &index);
 	vouch_buf_init(&e, 0);
 	if ((rc = need_client(v, 1, err)) == VOUCH_OK &&
 	    (rc = vouch_logclient_get_entry(v->lc, index, &e, err)) == VOUCH_OK)
@@ -372,13 +375,14 @@ cmd_get(struct vlog *v, const char *arg, vouch_err *err)
 }
 
 static int
-cmd_prove(struct vlog *v, const char *arg, vouch_err *err)
+cmd_prove(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
 	vouch_buf out;
 	uint64_t index;
 	int rc;
 
-	parse_index(arg, &index);
+	(void)argc;
+	parse_index(argv[0], &index);
 	vouch_buf_init(&out, 0);
 	if ((rc = need_client(v, 1, err)) == VOUCH_OK &&
 	    (rc = vouch_logclient_prove(v->lc, index, &out, err)) == VOUCH_OK)
@@ -388,14 +392,15 @@ cmd_prove(struct vlog *v, const char *arg, vouch_err *err)
 }
 
 static int
-cmd_consistency(struct vlog *v, const char *a, const char *b, vouch_err *err)
+cmd_consistency(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
 	vouch_buf out;
 	uint64_t o, nw;
 	int rc;
 
-	parse_index(a, &o);
-	parse_index(b, &nw);
+	(void)argc;
+	parse_index(argv[0], &o);
+	parse_index(argv[1], &nw);
 	if (o == 0 || o > nw)
 		cli_usage_error("need 0 < OLD <= NEW");
 	vouch_buf_init(&out, 0);
@@ -407,11 +412,13 @@ cmd_consistency(struct vlog *v, const char *a, const char *b, vouch_err *err)
 }
 
 static int
-cmd_lookup(struct vlog *v, const char *hex, vouch_err *err)
+cmd_lookup(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
+	const char *hex = argv[0];
 	uint8_t d[32];
 	int rc;
 
+	(void)argc;
 	if (!vouch_is_lower_hex(hex, strlen(hex), 32))
 		cli_usage_error("'%s' is not a lowercase hex sha256 digest", hex);
 	vouch_hex_decode(hex, 64, d, 32, VOUCH_HEX_LOWER, NULL);
@@ -439,8 +446,9 @@ cmd_submit(struct vlog *v, int argc, char **argv, vouch_err *err)
 
 /* verify-proof: a tlog-proof, or the JSON /add answer. */
 static int
-cmd_verify_proof(struct vlog *v, const char *pfile, const char *efile, vouch_err *err)
+cmd_verify_proof(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
+	const char *pfile = argv[0], *efile = argc == 2 ? argv[1] : NULL;
 	vouch_checkpoint cp;
 	uint64_t index = 0;
 	int rc, need_entry = 0;
@@ -460,12 +468,14 @@ cmd_verify_proof(struct vlog *v, const char *pfile, const char *efile, vouch_err
 /* verify-checkpoint: a signed checkpoint in a file, offline: the log's
  * signature and the witnesses' quorum. */
 static int
-cmd_verify_checkpoint(struct vlog *v, const char *path, vouch_err *err)
+cmd_verify_checkpoint(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
+	const char *path = argv[0];
 	vouch_checkpoint cp;
 	vouch_buf note;
 	int rc;
 
+	(void)argc;
 	vouch_buf_init(&note, VOUCH_NOTE_MAX);
 	if ((rc = need_verifier(v, err)) == VOUCH_OK &&
 	    (rc = vouch_read_file(path, VOUCH_NOTE_MAX, &note, err)) == VOUCH_OK &&
@@ -483,7 +493,7 @@ cmd_verify_checkpoint(struct vlog *v, const char *path, vouch_err *err)
 
 /* mirror: follow the log into --dir until it misbehaves. */
 static int
-cmd_mirror(struct vlog *v, vouch_err *err)
+cmd_mirror(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
 	vouch_mirror_opts o;
 	struct timespec ts;
@@ -491,6 +501,8 @@ cmd_mirror(struct vlog *v, vouch_err *err)
 	uint64_t size = 0;
 	int rc, grew = 0;
 
+	(void)argc;
+	(void)argv;
 	if (v->dir == NULL)
 		cli_usage_error("mirror needs --dir DIR");
 	if ((v->cosign_keyfile == NULL) != (v->cosign_name == NULL))
@@ -539,11 +551,13 @@ cmd_mirror(struct vlog *v, vouch_err *err)
 
 /* check-misbehaviour: does a proof (vouch-log mirror) prove it? */
 static int
-cmd_check_misbehaviour(struct vlog *v, const char *path, vouch_err *err)
+cmd_check_misbehaviour(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
+	const char *path = argv[0];
 	vouch_buf b, why;
 	int rc;
 
+	(void)argc;
 	vouch_buf_init(&b, 1 << 20);
 	vouch_buf_init(&why, 0);
 	if ((rc = need_verifier(v, err)) == VOUCH_OK &&
@@ -599,12 +613,14 @@ out:
 }
 
 static int
-cmd_monitor(struct vlog *v, vouch_err *err)
+cmd_monitor(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
 	vouch_logmonitor *m = NULL;
 	size_t i;
 	int rc;
 
+	(void)argc;
+	(void)argv;
 	if (v->state == NULL)
 		cli_usage_error("monitor needs --state FILE");
 	if ((rc = need_client(v, 1, err)) != VOUCH_OK ||
@@ -622,63 +638,49 @@ out:
 	return rc;
 }
 
+/* The commands, like git's builtins: a name, how many arguments it takes
+ * (max -1: any number; the command checks them) and the function. */
+struct command {
+	const char *name;
+	int min, max;
+	const char *args; /* the usage message for a wrong count, when not "takes N arguments" */
+	int (*run)(struct vlog *v, int argc, char **argv, vouch_err *err);
+};
+
+static const struct command commands[] = {
+	{ "submit", 0, -1, NULL, cmd_submit },
+	{ "checkpoint", 0, 0, NULL, cmd_checkpoint },
+	{ "get", 1, 1, NULL, cmd_get },
+	{ "prove", 1, 1, NULL, cmd_prove },
+	{ "consistency", 2, 2, NULL, cmd_consistency },
+	{ "lookup", 1, 1, NULL, cmd_lookup },
+	{ "verify-proof", 1, 2, "verify-proof takes PROOF [ENTRY]", cmd_verify_proof },
+	{ "bundle", 0, -1, NULL, cmd_bundle },
+	{ "mirror", 0, 0, NULL, cmd_mirror },
+	{ "check-misbehaviour", 1, 1, NULL, cmd_check_misbehaviour },
+	{ "verify-checkpoint", 1, 1, NULL, cmd_verify_checkpoint },
+	{ "monitor", 0, 0, NULL, cmd_monitor },
+};
+
 static int
 dispatch(struct vlog *v, int argc, char **argv, vouch_err *err)
 {
-	const char *cmd = argv[0];
+	const char *name = argv[0];
+	int nargs = argc - 1;
 
-#define NARGS(k)                                                                   \
-	do {                                                                           \
-		if (argc != (k) + 1)                                                       \
-			cli_usage_error("%s takes %d argument%s", cmd, (k), (k) == 1 ? "" : "s"); \
-	} while (0)
-	if (strcmp(cmd, "submit") == 0)
-		return cmd_submit(v, argc - 1, argv + 1, err);
-	if (strcmp(cmd, "checkpoint") == 0) {
-		NARGS(0);
-		return cmd_checkpoint(v, err);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		const struct command *c = &commands[i];
+
+		if (strcmp(name, c->name) != 0)
+			continue;
+		if (nargs < c->min || (c->max >= 0 && nargs > c->max)) {
+			if (c->args != NULL)
+				cli_usage_error("%s", c->args);
+			cli_usage_error("%s takes %d argument%s", name, c->min, c->min == 1 ? "" : "s");
+		}
+		return c->run(v, nargs, argv + 1, err);
 	}
-	if (strcmp(cmd, "get") == 0) {
-		NARGS(1);
-		return cmd_get(v, argv[1], err);
-	}
-	if (strcmp(cmd, "prove") == 0) {
-		NARGS(1);
-		return cmd_prove(v, argv[1], err);
-	}
-	if (strcmp(cmd, "consistency") == 0) {
-		NARGS(2);
-		return cmd_consistency(v, argv[1], argv[2], err);
-	}
-	if (strcmp(cmd, "lookup") == 0) {
-		NARGS(1);
-		return cmd_lookup(v, argv[1], err);
-	}
-	if (strcmp(cmd, "verify-proof") == 0) {
-		if (argc != 2 && argc != 3)
-			cli_usage_error("verify-proof takes PROOF [ENTRY]");
-		return cmd_verify_proof(v, argv[1], argc == 3 ? argv[2] : NULL, err);
-	}
-	if (strcmp(cmd, "bundle") == 0)
-		return cmd_bundle(v, argc - 1, argv + 1, err);
-	if (strcmp(cmd, "mirror") == 0) {
-		NARGS(0);
-		return cmd_mirror(v, err);
-	}
-	if (strcmp(cmd, "check-misbehaviour") == 0) {
-		NARGS(1);
-		return cmd_check_misbehaviour(v, argv[1], err);
-	}
-	if (strcmp(cmd, "verify-checkpoint") == 0) {
-		NARGS(1);
-		return cmd_verify_checkpoint(v, argv[1], err);
-	}
-	if (strcmp(cmd, "monitor") == 0) {
-		NARGS(0);
-		return cmd_monitor(v, err);
-	}
-#undef NARGS
-	cli_usage_error("unknown command '%s'", cmd);
+	cli_usage_error("unknown command '%s'", name);
 }
 
 int
