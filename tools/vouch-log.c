@@ -587,7 +587,7 @@ cmd_bundle(struct vlog *v, int argc, char **argv, vouch_err *err)
 	if ((rc = need_client(v, 1, err)) != VOUCH_OK)
 		goto out;
 	if ((items = calloc((size_t)argc, sizeof *items)) == NULL) {
-		rc = vouch_err_sys(err, VOUCH_ENOMEM, "bundle");
+		rc = vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < argc; i++) {

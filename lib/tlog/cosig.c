@@ -136,7 +136,7 @@ vouch_cosig_verify(const char *note, size_t len, vouch_note_verifier *const *ws,
 	c.ts = calloc(nws + 1, sizeof *c.ts);
 	c.ok = calloc(nws + 1, 1);
 	if (c.ts == NULL || c.ok == NULL) {
-		rc = vouch_err_sys(err, VOUCH_ENOMEM, "cosignatures");
+		rc = vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 		goto out;
 	}
 	if ((rc = vouch_note_each_sig(note, len, &c.text_len, check_one, &c, err)) != VOUCH_OK)

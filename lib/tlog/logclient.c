@@ -46,7 +46,7 @@ vouch_logclient_new(const char *url, const vouch_note_verifier *ver, const char 
 	}
 	if ((lc = calloc(1, sizeof *lc)) == NULL || (lc->url = strdup(url)) == NULL) {
 		free(lc);
-		return vouch_err_sys(err, VOUCH_ENOMEM, "log client");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	}
 	while (n > 0 && lc->url[n - 1] == '/')
 		lc->url[--n] = '\0';
@@ -386,7 +386,7 @@ vouch_logclient_entries(vouch_logclient *lc, const vouch_checkpoint *cp, uint64_
 	if (cp->size - from > ((uint64_t)1 << 26))
 		return vouch_err_set(err, VOUCH_ELIMIT, "too many entries to read at once");
 	if ((leaves = calloc((size_t)(cp->size - from), sizeof *leaves)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "entries");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	m.leaves = (const vouch_hash *)leaves;
 	if ((rc = walk_bundles(lc, cp, from, leaves, 0, NULL, NULL, err)) != VOUCH_OK ||
 	    (rc = vouch_tilehashes_new(cp->size, vouch_logclient_read_tile, lc, &m.th, err)) !=

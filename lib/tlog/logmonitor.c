@@ -42,7 +42,7 @@ vouch_logmonitor_new(vouch_logclient *lc, const vouch_note_verifier *ver, const 
 	if (ver == NULL)
 		return vouch_err_set(err, VOUCH_EUSAGE, "a monitor needs the log's verifier key");
 	if ((m = calloc(1, sizeof *m)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "log monitor");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	m->lc = lc;
 	m->ver = ver;
 	m->origin = origin ? origin : vouch_note_verifier_name(ver);

@@ -365,7 +365,7 @@ vouch_logwit_new(const struct vouch_logwit_opts *o, vouch_logwit **out, vouch_er
 		return vouch_err_set(err, VOUCH_EUSAGE, "the quorum must be 1 to %zu witnesses", o->n);
 	if ((lw = calloc(1, sizeof *lw)) == NULL || (lw->w = calloc(o->n, sizeof *lw->w)) == NULL) {
 		free(lw);
-		return vouch_err_sys(err, VOUCH_ENOMEM, "witnesses");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	}
 	lw->o = *o;
 	pthread_mutex_init(&lw->mu, NULL);

@@ -280,7 +280,7 @@ copy_entries(const vouch_mirror_opts *o, const vouch_checkpoint *old,
 		return vouch_err_set(err, VOUCH_ELIMIT, "more than %d new entries in one round",
 		                     VOUCH_MIRROR_ROUND_MAX);
 	if ((c.leaves = calloc(n ? n : 1, sizeof *c.leaves)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "mirror");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	if ((rc = open_bundle(&c, old->size, err)) != VOUCH_OK ||
 	    (rc = vouch_logclient_entries(o->lc, cur, old->size, on_entry, &c, err)) != VOUCH_OK ||
 	    (rc = flush_bundle(&c, err)) != VOUCH_OK)

@@ -112,7 +112,7 @@ vouch_note_verifier_parse_type(const char *s, size_t len, uint8_t type,
 		                     "verifier key '%.*s' does not hold an Ed25519 key of type 0x%02x",
 		                     (int)(p1 - s), s, type);
 	if ((v = calloc(1, sizeof *v)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "verifier");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	memcpy(v->name, s, (size_t)(p1 - s));
 	v->type = type;
 	if ((rc = vouch_key_from_ed25519_public(raw + 1, &v->key, err)) != VOUCH_OK ||
@@ -152,7 +152,7 @@ vouch_note_verifier_from_key_type(const vouch_key *key, const char *name, uint8_
 	if ((rc = vouch_key_ed25519_public(key, pub, err)) != VOUCH_OK)
 		return rc;
 	if ((v = calloc(1, sizeof *v)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "verifier");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	memcpy(v->name, name, strlen(name));
 	v->type = type;
 	if ((rc = vouch_key_from_ed25519_public(pub, &v->key, err)) != VOUCH_OK ||
@@ -372,7 +372,7 @@ vouch_note_verify(const char *note, size_t len, vouch_note_verifier *const *vs,
 	c.vs = vs;
 	c.nvs = nvs;
 	if ((c.seen = calloc(nvs + 1, 1)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "note");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	if ((rc = vouch_note_each_sig(note, len, &c.text_len, check_sig, &c, err)) != VOUCH_OK)
 		goto out;
 	for (i = 0; i < nvs; i++)

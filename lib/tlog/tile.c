@@ -209,7 +209,7 @@ fill_level(int lv, uint64_t old_size, uint64_t new_size, const struct level *bel
 	cur->base = oc & ~(uint64_t)(VOUCH_TILE_WIDTH - 1);
 	cur->h = malloc((size_t)(cur->count - cur->base + 1) * VOUCH_HASH_LEN);
 	if (cur->h == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "tile buffer");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	if (oc > cur->base &&
 	    (rc = rd(rdctx, lv, oc / VOUCH_TILE_WIDTH, (unsigned)(oc - cur->base), cur->h,
 	             err)) != VOUCH_OK)
@@ -314,7 +314,7 @@ vouch_tilehashes_new(uint64_t size, vouch_tile_reader rd, void *rdctx,
 	vouch_tilehashes *th = calloc(1, sizeof *th);
 
 	if (th == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "tile cache");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	th->size = size;
 	th->rd = rd;
 	th->rdctx = rdctx;

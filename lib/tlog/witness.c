@@ -399,7 +399,7 @@ vouch_witness_new(const vouch_witness_opts *o, vouch_witness **out, vouch_err *e
 	if ((rc = check_opts(o, err)) != VOUCH_OK)
 		return rc;
 	if ((w = calloc(1, sizeof *w)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "witness");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	w->o = *o;
 	w->lock_fd = -1;
 	w->stop_pipe[0] = w->stop_pipe[1] = -1;
@@ -494,7 +494,7 @@ witness_line(const char *l, size_t len, vouch_note_verifier **w, char **url, vou
 	if ((*url = strndup(u, ulen)) == NULL) {
 		vouch_note_verifier_free(*w);
 		*w = NULL;
-		return vouch_err_sys(err, VOUCH_ENOMEM, "witness list");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	}
 	return VOUCH_OK;
 }
