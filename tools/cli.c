@@ -56,6 +56,13 @@ cli_warn_err(const vouch_err *err)
 }
 
 void
+cli_fail_err(const vouch_err *err)
+{
+	cli_warn_err(err);
+	exit(CLI_EXIT_TROUBLE);
+}
+
+void
 cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;

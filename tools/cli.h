@@ -12,9 +12,11 @@
 
 #include "vouch/error.h"
 
-#define CLI_EXIT_OK 0
-#define CLI_EXIT_NEGATIVE 1
-#define CLI_EXIT_TROUBLE 2
+/* The exit statuses are the library's (vouch/error.h), which maps library
+ * statuses to them with vouch_exit_code(). */
+#define CLI_EXIT_OK VOUCH_EXIT_OK
+#define CLI_EXIT_NEGATIVE VOUCH_EXIT_NEGATIVE
+#define CLI_EXIT_TROUBLE VOUCH_EXIT_TROUBLE
 
 /* Set the program name used in messages (basename of argv[0] unless name). */
 void cli_init(const char *argv0, const char *usage_text);
@@ -24,6 +26,9 @@ const char *cli_progname(void);
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: <err message>" on stderr. */
 void cli_warn_err(const vouch_err *err);
+
+/* Trouble: "prog: <err message>" on stderr, exit 2. */
+_Noreturn void cli_fail_err(const vouch_err *err);
 
 /* Misuse: "prog: reason" then the usage on stderr, exit 2. */
 _Noreturn void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

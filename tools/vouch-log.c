@@ -111,11 +111,12 @@ struct vlog {
 static void
 set_str(char **dst, const char *v)
 {
+	vouch_err err;
+
 	free(*dst);
-	if ((*dst = strdup(v)) == NULL) {
-		cli_warn("out of memory");
-		exit(2);
-	}
+	vouch_err_clear(&err);
+	if ((*dst = vouch_strdup(v, &err)) == NULL)
+		cli_fail_err(&err);
 }
 
 /* Read "VALUE" from a file: the first line. */
@@ -128,10 +129,8 @@ read_first_line(const char *path, char **dst)
 
 	vouch_err_clear(&err);
 	vouch_buf_init(&b, 4096);
-	if (vouch_read_file(path, 4096, &b, &err) != VOUCH_OK) {
-		cli_warn_err(&err);
-		exit(2);
-	}
+	if (vouch_read_file(path, 4096, &b, &err) != VOUCH_OK)
+		cli_fail_err(&err);
 	nl = memchr(b.data, '\n', b.len);
 	if (nl != NULL)
 		*nl = '\0';
@@ -157,10 +156,8 @@ read_config(struct vlog *v, const char *path)
 
 	vouch_err_clear(&err);
 	vouch_buf_init(&v->config, CONFIG_MAX + 1);
-	if (vouch_read_file(path, CONFIG_MAX, &v->config, &err) != VOUCH_OK) {
-		cli_warn_err(&err);
-		exit(2);
-	}
+	if (vouch_read_file(path, CONFIG_MAX, &v->config, &err) != VOUCH_OK)
+		cli_fail_err(&err);
 	for (line = strtok_r((char *)v->config.data, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#' || line[0] == '\0')
@@ -217,10 +214,8 @@ parse_args(struct vlog *v, int argc, char **argv)
 			vouch_err_clear(&err);
 			if (v->nsigners == VOUCH_LOGMONITOR_FILTER_MAX ||
 			    vouch_key_load_file(optarg, NULL, 0, &v->signers[v->nsigners], &err) !=
-			        VOUCH_OK) {
-				cli_warn_err(&err);
-				exit(2);
-			}
+			        VOUCH_OK)
+				cli_fail_err(&err);
 			v->nsigners++;
 			break;
 		case OPT_WITNESS:

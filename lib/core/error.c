@@ -20,6 +20,9 @@ vouch_err_clear(vouch_err *err)
 	err->msg[0] = '\0';
 }
 
+static void set_msg(vouch_err *err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 set_msg(vouch_err *err, const char *fmt, va_list ap)
 {
@@ -130,10 +133,10 @@ int
 vouch_exit_code(int status)
 {
 	if (status == VOUCH_OK)
-		return 0;
+		return VOUCH_EXIT_OK;
 	if (status == VOUCH_ENEGATIVE)
-		return 1;
-	return 2;
+		return VOUCH_EXIT_NEGATIVE;
+	return VOUCH_EXIT_TROUBLE;
 }
 
 const char *

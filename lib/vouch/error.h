@@ -59,11 +59,17 @@ void vouch_err_prefix(vouch_err *err, const char *fmt, ...)
 /* The message, or "success" when clear; never NULL. */
 const char *vouch_err_msg(const vouch_err *err);
 
-/* The conventional process exit status for a library status:
- * 0 success, 1 negative result, 2 anything else. */
+/* The process exit statuses, as diff(1): the tools' only mapping from a
+ * library status to an exit status is vouch_exit_code(). */
+#define VOUCH_EXIT_OK 0        /* success */
+#define VOUCH_EXIT_NEGATIVE 1  /* a negative result: differs, not verified, not met */
+#define VOUCH_EXIT_TROUBLE 2   /* anything else */
+
+/* The exit status for a library status: VOUCH_OK -> VOUCH_EXIT_OK,
+ * VOUCH_ENEGATIVE -> VOUCH_EXIT_NEGATIVE, anything else -> VOUCH_EXIT_TROUBLE. */
 int vouch_exit_code(int status);
 
-/* Short name of a status ("input", "io", ...). */
+/* Short name of a status ("bad input", "i/o error", ...). */
 const char *vouch_status_name(int status);
 
 #ifdef __cplusplus
