@@ -114,7 +114,7 @@ expect_status() {
 	ok
 }
 
-# expect_file_eq EXPECTED_FILE ACTUAL_FILE label
+# expect_same EXPECTED_FILE ACTUAL_FILE label
 expect_same() {
 	if diff -u "$1" "$2" >"$T/diff"; then
 		ok

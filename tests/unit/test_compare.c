@@ -59,6 +59,36 @@ test_identical(void)
 	vouch_compare_report_free(r);
 }
 
+/* Two gzip files differing in the header's mtime only: the difference is
+ * excused by, and needs, the gzip-header rule; strict, it is not excused. */
+static void
+test_excused_and_rules_needed(void)
+{
+	static const uint8_t gz[26] = { 0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		                            0x03, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0xe7, 0x02, 0x00,
+		                            0x20, 0x30, 0x3a, 0x36, 0x06, 0x00, 0x00, 0x00 };
+	uint8_t gz2[26];
+	const char *a, *b;
+	vouch_compare_report *r;
+
+	memcpy(gz2, gz, sizeof(gz2));
+	gz2[4] = 1; /* mtime */
+	a = put("gz-a.gz", gz, sizeof(gz));
+	b = put("gz-b.gz", gz2, sizeof(gz2));
+	r = run(a, b, VOUCH_NORM_ALL);
+	CU_ASSERT_EQUAL(vouch_compare_report_verdict(r), VOUCH_CMP_EQUIVALENT);
+	CU_ASSERT_EQUAL_FATAL(vouch_compare_report_difference_count(r), 1);
+	CU_ASSERT(vouch_compare_report_difference_excused(r, 0));
+	CU_ASSERT_EQUAL(vouch_compare_report_rules_needed(r), VOUCH_NORM_GZIP_HEADER);
+	vouch_compare_report_free(r);
+	r = run(a, b, 0);
+	CU_ASSERT_EQUAL(vouch_compare_report_verdict(r), VOUCH_CMP_DIFFERENT);
+	CU_ASSERT_EQUAL_FATAL(vouch_compare_report_difference_count(r), 1);
+	CU_ASSERT(!vouch_compare_report_difference_excused(r, 0));
+	CU_ASSERT_EQUAL(vouch_compare_report_rules_needed(r), 0);
+	vouch_compare_report_free(r);
+}
+
 static void
 test_binary(void)
 {
@@ -153,6 +183,7 @@ main(void)
 {
 	static const struct test_case cases[] = {
 		{ "normalize parse", test_normalize_parse },
+		{ "excused differences and the rules they need", test_excused_and_rules_needed },
 		{ "identical", test_identical },
 		{ "binary", test_binary },
 		{ "text and hints", test_text_and_hints },

@@ -119,9 +119,12 @@ test_elf32_be(void)
 	b[17] = 2;  /* ET_EXEC, big-endian */
 	b[19] = 8;  /* MIPS */
 	b[41] = 52; /* e_ehsize */
+	b[25] = 0x40, b[26] = 0x01, b[27] = 0x20; /* e_entry 0x400120 */
 	CU_ASSERT_FATAL(vouch_elf_parse(b, 52, &e, NULL) == VOUCH_OK);
 	CU_ASSERT_EQUAL(vouch_elf_class(e), 32);
 	CU_ASSERT_EQUAL(vouch_elf_machine(e), 8);
+	CU_ASSERT_EQUAL(vouch_elf_type(e), 2);
+	CU_ASSERT_EQUAL(vouch_elf_entry(e), 0x400120);
 	CU_ASSERT_EQUAL(vouch_elf_section_count(e), 0);
 	vouch_elf_free(e);
 }

@@ -227,10 +227,46 @@ test_vsa(void)
 	vouch_vsa_free(v);
 }
 
+/* A subject given as a ResourceDescriptor is copied and validated like a
+ * parsed one; the names that count toward the sha256 floor. */
+static void
+test_subject_json(void)
+{
+	static const char ok[] = "{\"name\":\"a\",\"digest\":{\"sha256\":"
+	    "\"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\"}}";
+	static const char weak[] = "{\"name\":\"b\",\"digest\":{\"sha1\":"
+	    "\"f572d396fae9206628714fb2ce00f72e94f2258f\"}}";
+	vouch_statement *st = NULL;
+	cJSON *a = cJSON_Parse(ok), *b = cJSON_Parse(weak);
+	vouch_digests d;
+	size_t which = 9;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL_FATAL(vouch_statement_new("https://example.com/p", &st, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_statement_add_subject_json(st, a, NULL), VOUCH_OK);
+	cJSON_Delete(a); /* copied */
+	CU_ASSERT_EQUAL(vouch_statement_add_subject_json(st, b, NULL), VOUCH_EINPUT);
+	CU_ASSERT_EQUAL(vouch_statement_subject_count(st), 1);
+	CU_ASSERT_STRING_EQUAL(vouch_json_get_string(vouch_statement_subject(st, 0), "name"), "a");
+	digests_of("hello\n", &d);
+	CU_ASSERT_EQUAL(vouch_statement_match(st, &d, &which, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(which, 0);
+	cJSON_Delete(b);
+	vouch_statement_free(st);
+
+	CU_ASSERT(vouch_digest_name_accepted("sha256"));
+	CU_ASSERT(vouch_digest_name_accepted("sha3_256"));
+	CU_ASSERT(!vouch_digest_name_accepted("sha1"));
+	CU_ASSERT(!vouch_digest_name_accepted("md5"));
+	CU_ASSERT(!vouch_digest_name_accepted("gitCommit"));
+}
+
 static const struct test_case cases[] = {
 	{ "valid statements", test_valid },
 	{ "invalid statements refused", test_invalid },
 	{ "build, serialise, match by digest", test_match },
+	{ "subjects as ResourceDescriptors; accepted digest names", test_subject_json },
 	{ "RFC 3339 UTC timestamps", test_time },
 	{ "SLSA provenance builder", test_provenance },
 	{ "SLSA VSA builder", test_vsa },
