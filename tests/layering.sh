@@ -30,7 +30,7 @@ header_layer() { # public header name (no .h) -> layer
 	case $1 in
 	error | buf | codec | file | json | digest | key | rfc3339) echo core ;;
 	uri | envelope | statement | provenance | vsa | canonjson | link | verify) echo attest ;;
-	walk | tree | unpack | zipcheck) echo archive ;;
+	reader | walk | tree | unpack | zipcheck) echo archive ;;
 	subject | hashrun) echo hash ;;
 	merkle | tile | note | checkpoint | tlogproof | logstore | logentry | logclient | logd | \
 	cosig | witness | mirror | \

@@ -35,6 +35,7 @@
 #include "vouch/file.h"
 #include "vouch/json.h"
 #include "vouch/tree.h"
+#include "vouch/reader.h"
 #include "vouch/unpack.h"
 #include "vouch/zipcheck.h"
 #include "unpack_tmp.h"
@@ -1704,29 +1705,13 @@ vouch_unpack_remove_tree(const char *path, vouch_err *err)
 static int
 open_archive(struct ux *u, vouch_err *err)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a;
+	int rc;
 
-	if (a == NULL)
-		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	/* vouch/reader.h: the formats and filters every tool reads */
+	if ((rc = vouch_reader_new(VOUCH_READER_EMPTY, &a, err)) != VOUCH_OK)
+		return rc;
 	u->a = a;
-	/* Explicit lists: no mtree (it reads files named in the archive from the
-	 * host) and no filters that run external programs. */
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_lzip(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_compress(a);
-	archive_read_support_filter_lz4(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_format_cpio(a);
-	archive_read_support_format_7zip(a);
-	archive_read_support_format_ar(a);
-	archive_read_support_format_iso9660(a);
-	archive_read_support_format_empty(a);
 	if (archive_read_set_read_callback(a, src_read) != ARCHIVE_OK ||
 	    archive_read_set_seek_callback(a, src_seek) != ARCHIVE_OK ||
 	    archive_read_set_skip_callback(a, src_skip) != ARCHIVE_OK ||

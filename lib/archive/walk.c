@@ -15,6 +15,7 @@
 #include <archive_entry.h>
 
 #include "vouch/file.h"
+#include "vouch/reader.h"
 #include "vouch/walk.h"
 #include "vouch/zipcheck.h"
 
@@ -597,34 +598,11 @@ seek_cb(struct archive *a, void *ud, la_int64_t off, int whence)
 	return (la_int64_t)r;
 }
 
-/* Formats and filters we read.  Every filter must be built in: libarchive
- * answers ARCHIVE_WARN when it would run an external program instead. */
+/* Formats and filters we read: the one list of vouch/reader.h. */
 static int
 setup(vouch_members *m, vouch_err *err)
 {
-	struct archive *a = archive_read_new();
-	int ok = 1;
-
-	if (a == NULL)
-		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
-	m->a = a;
-	ok &= archive_read_support_filter_gzip(a) == ARCHIVE_OK;
-	ok &= archive_read_support_filter_bzip2(a) == ARCHIVE_OK;
-	ok &= archive_read_support_filter_xz(a) == ARCHIVE_OK;
-	ok &= archive_read_support_filter_lzma(a) == ARCHIVE_OK;
-	ok &= archive_read_support_filter_zstd(a) == ARCHIVE_OK;
-	ok &= archive_read_support_filter_compress(a) == ARCHIVE_OK;
-	if (!ok)
-		return vouch_err_set(err, VOUCH_EINTERNAL,
-		    "libarchive lacks built-in support for a compression format");
-	ok &= archive_read_support_format_tar(a) == ARCHIVE_OK;
-	ok &= archive_read_support_format_zip(a) == ARCHIVE_OK;
-	ok &= archive_read_support_format_cpio(a) == ARCHIVE_OK;
-	ok &= archive_read_support_format_ar(a) == ARCHIVE_OK;
-	ok &= archive_read_support_format_iso9660(a) == ARCHIVE_OK;
-	if (!ok)
-		return vouch_err_set(err, VOUCH_EINTERNAL, "libarchive lacks an archive format");
-	return VOUCH_OK;
+	return vouch_reader_new(0, &m->a, err);
 }
 
 static int

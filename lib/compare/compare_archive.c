@@ -15,6 +15,7 @@
 #include "compare_int.h"
 #include "vouch/codec.h"
 #include "vouch/file.h"
+#include "vouch/reader.h"
 #include "vouch/zipcheck.h"
 
 struct entry {
@@ -82,6 +83,27 @@ read_head(const char *file, uint8_t *buf, size_t n, off_t off)
 	return got < 0 ? 0 : (size_t)got;
 }
 
+/* A pre-POSIX (v7) tar header has no magic: its checksum must add up (the
+ * sum of the 512 bytes, the checksum field counted as spaces). */
+static int
+is_v7_tar(const uint8_t *m, size_t n)
+{
+	unsigned long sum = 0, want = 0;
+	size_t i;
+
+	if (n < 512 || m[0] == 0)
+		return 0;
+	for (i = 0; i < 512; i++)
+		sum += (i >= 148 && i < 156) ? ' ' : m[i];
+	for (i = 148; i < 156 && m[i] == ' '; i++)
+		;
+	if (i == 156 || m[i] < '0' || m[i] > '7')
+		return 0;
+	for (; i < 156 && m[i] >= '0' && m[i] <= '7'; i++)
+		want = want * 8 + (unsigned long)(m[i] - '0');
+	return sum == want;
+}
+
 int
 cmp_is_archive_magic(const char *file)
 {
@@ -90,7 +112,14 @@ cmp_is_archive_magic(const char *file)
 
 	if (comp_of(m, n) != COMP_NONE)
 		return 1;
-	if (n >= 263 && memcmp(m + 257, "ustar", 5) == 0)
+	/* the other filters of vouch/reader.h: lzip, lz4, compress, lzma */
+	if (n >= 4 && (memcmp(m, "LZIP", 4) == 0 || memcmp(m, "\x04\x22\x4d\x18", 4) == 0))
+		return 1;
+	if (n >= 2 && m[0] == 0x1f && m[1] == 0x9d)
+		return 1;
+	if (n >= 13 && m[0] == 0x5d && m[1] == 0 && m[2] == 0 && (m[12] == 0 || m[12] == 0xff))
+		return 1;
+	if ((n >= 263 && memcmp(m + 257, "ustar", 5) == 0) || is_v7_tar(m, n))
 		return 1;
 	if (n >= 4 && (memcmp(m, "PK\3\4", 4) == 0 || memcmp(m, "PK\5\6", 4) == 0))
 		return 1;
@@ -110,23 +139,11 @@ cmp_is_archive_magic(const char *file)
 static struct archive *
 open_archive(const char *file)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a;
 
-	if (a == NULL)
+	/* vouch/reader.h: the formats and filters every tool reads */
+	if (vouch_reader_new(VOUCH_READER_RAW, &a, NULL) != VOUCH_OK)
 		return NULL;
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_format_cpio(a);
-	archive_read_support_format_ar(a);
-	archive_read_support_format_iso9660(a);
-	archive_read_support_format_7zip(a);
-	archive_read_support_format_raw(a);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_zstd(a);
 	if (archive_read_open_filename(a, file, 65536) != ARCHIVE_OK) {
 		archive_read_free(a);
 		return NULL;

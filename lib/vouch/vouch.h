@@ -31,6 +31,7 @@
 #include "logclient.h"
 #include "logmonitor.h"
 #include "logd.h"
+#include "reader.h"
 #include "walk.h"
 #include "subject.h"
 #include "key.h"

@@ -18,9 +18,9 @@
  *   end.
  *
  * Archive members
- *   vouch_members reads an archive with libarchive (tar in all its dialects,
- *   optionally compressed with gzip, bzip2, xz, lzma, zstd or compress; zip
- *   and jar; cpio; ar and .deb; ISO 9660) and yields each regular file and
+ *   vouch_members reads an archive with libarchive (the formats and filters
+ *   of vouch/reader.h: tar in all its dialects, zip and jar, cpio, 7-Zip,
+ *   ar and .deb, ISO 9660, each optionally compressed) and yields each regular file and
  *   symbolic link member in archive order (members of formats that record
  *   no file type, like ar, count as regular files).  No external programs are ever
  *   started.  Two ways to read from a file descriptor:
