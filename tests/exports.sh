@@ -20,7 +20,8 @@ command -v gcc >/dev/null || fail "gcc is needed to read the public headers"
 for h in "$VOUCH_SRCDIR"/lib/vouch/*.h; do
 	echo "#include \"vouch/$(basename "$h")\""
 done >"$tmp/all.c"
-gcc -std=c11 -I"$VOUCH_SRCDIR/lib" -fsyntax-only -aux-info "$tmp/aux" "$tmp/all.c" ||
+# _GNU_SOURCE as config.h defines it (AC_USE_SYSTEM_EXTENSIONS): clock.h needs PATH_MAX
+gcc -std=c11 -D_GNU_SOURCE -I"$VOUCH_SRCDIR/lib" -fsyntax-only -aux-info "$tmp/aux" "$tmp/all.c" ||
 	fail "the public headers do not compile on their own"
 # "/* lib/vouch/x.h:12:NC */ extern int vouch_f (int);" -> vouch_f
 grep '/lib/vouch/[a-z0-9_]*\.h:' "$tmp/aux" |
