@@ -227,10 +227,8 @@ parse_args(struct vlog *v, int argc, char **argv)
 			                                 &v->nwitnesses, &err)
 			         : vouch_vkey_list_load(optarg, VOUCH_VKEY_COSIG_ED25519, v->witnesses,
 			                                VOUCH_VKEY_LIST_MAX, &v->nwitnesses, &err)) !=
-			    VOUCH_OK) {
-				cli_warn_err(&err);
-				exit(2);
-			}
+			    VOUCH_OK)
+				cli_fail_err(&err);
 			break;
 		case OPT_DIR: v->dir = optarg; break;
 		case OPT_COSIGN_KEY: v->cosign_keyfile = optarg; break;
