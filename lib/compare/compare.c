@@ -289,8 +289,9 @@ cmp_refuse(struct cmp_ctx *c, const vouch_err *why)
 int
 cmp_tmpfile(struct cmp_ctx *c, char *path, size_t pathsz)
 {
-	int n, fd;
+	int n, fd = -1;
 
+	pthread_mutex_lock(&c->lock);
 	if (c->tmpdir[0] == '\0') {
 		const char *t = getenv("TMPDIR");
 
@@ -298,13 +299,14 @@ cmp_tmpfile(struct cmp_ctx *c, char *path, size_t pathsz)
 		             t && *t ? t : "/tmp");
 		if (n < 0 || (size_t)n >= sizeof(c->tmpdir) || mkdtemp(c->tmpdir) == NULL) {
 			c->tmpdir[0] = '\0';
-			return -1;
+			goto out;
 		}
 	}
 	n = snprintf(path, pathsz, "%s/m%u", c->tmpdir, c->tmpseq++);
-	if (n < 0 || (size_t)n >= pathsz)
-		return -1;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (n >= 0 && (size_t)n < pathsz)
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+out:
+	pthread_mutex_unlock(&c->lock);
 	return fd;
 }
 
@@ -487,6 +489,15 @@ cmp_files(struct cmp_ctx *c, const char *path, const char *fa, const char *fb, u
 	memset(&sa, 0, sizeof(sa));
 	memset(&sb, 0, sizeof(sb));
 	return cmp_files_ex(c, path, fa, fb, depth, &sa, &sb);
+}
+
+int
+cmp_files_hashed(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
+                 unsigned depth, const struct cmp_side *sa, const struct cmp_side *sb)
+{
+	struct cmp_side a = *sa, b = *sb;
+
+	return cmp_files_ex(c, path, fa, fb, depth, &a, &b);
 }
 
 static int
@@ -877,6 +888,7 @@ vouch_compare(const char *a, const char *b, const struct vouch_compare_opts *o,
 	r->b_path = cmp_printable(b, strlen(b));
 	c.o = &r->opts;
 	c.r = r;
+	pthread_mutex_init(&c.lock, NULL);
 	/* the user named these: follow symlinks once, here; never below */
 	ra = realpath(a, NULL);
 	rb = realpath(b, NULL);
@@ -888,6 +900,7 @@ vouch_compare(const char *a, const char *b, const struct vouch_compare_opts *o,
 	free(rb);
 	if (c.tmpdir[0] != '\0')
 		rm_tree(c.tmpdir);
+	pthread_mutex_destroy(&c.lock);
 	if (rc == VOUCH_OK && c.refused.code != VOUCH_OK)
 		rc = vouch_err_set(err, c.refused.code, "%s", c.refused.msg);
 	if (rc != VOUCH_OK) {

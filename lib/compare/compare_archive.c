@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ struct entry {
 	int partial;          /* data not fully read (limit or error) */
 	size_t pair;          /* index of the partner in the other listing */
 	int paired, want;
-	char *tmp;            /* extracted copy */
+	char *tmp;            /* extracted (or spilled) copy */
 	int kept;             /* mem holds the data (read once, see KEEP_MAX) */
 	vouch_buf mem;
 };
@@ -44,13 +45,32 @@ struct entry {
  * second pass for what did not fit. */
 #define KEEP_MAX ((uint64_t)24 << 20)
 
+/* Members of a compressed stream (tar.xz, tar.gz, ...) beyond KEEP_MAX are
+ * copied to temporary files during the listing pass ("spilled"), up to
+ * SPILL_MAX bytes per listing: a second pass would decompress the stream
+ * again (openjdk's 190 MB data.tar.xz: 3 s of xz per side).  Those not
+ * wanted are removed as soon as the members are paired. */
+#define SPILL_MAX ((uint64_t)4 << 30)
+
+/* Both sides are listed at once, in two threads, when both files are at
+ * least this large: decompression is most of the time and needs no
+ * coordination. */
+#define PAR_MIN ((off_t)1 << 20)
+
 struct listing {
 	struct entry *e;
 	size_t n, cap;
 	int raw;              /* a bare compressed stream, not an archive */
 	int filter;           /* outermost filter code */
 	int truncated;        /* a limit stopped the listing */
+	int limited;          /* max_size reached while listing */
 	uint64_t kept;        /* bytes kept in memory (KEEP_MAX) */
+	int spill;            /* spill what is not kept (a compressed stream) */
+	uint64_t spilled;     /* bytes spilled (SPILL_MAX) */
+	uint64_t members;     /* counted against max_members by this listing */
+	uint64_t unpacked;    /* counted against max_size by this listing */
+	char *note;           /* a read error, noted once both sides are listed */
+	vouch_err refused;    /* a refusal (zip), likewise */
 	const char *label;    /* "A" or "B" */
 };
 
@@ -217,8 +237,29 @@ fill_entry(struct entry *e, struct archive_entry *ae, const char *display, int r
 
 /* Read the current entry's data into the hasher (and fd when >= 0, and
  * keep when not NULL). */
+/* Count n more decompressed bytes against max_size; 0 when over it. */
 static int
-pump_data(struct cmp_ctx *c, struct archive *a, struct entry *e, int fd, vouch_buf *keep)
+count_unpacked(struct cmp_ctx *c, struct listing *l, size_t n)
+{
+	int ok;
+
+	pthread_mutex_lock(&c->lock);
+	ok = n <= c->o->max_size - c->unpacked;
+	if (ok)
+		c->unpacked += n;
+	else
+		c->size_limited = 1;
+	pthread_mutex_unlock(&c->lock);
+	if (l != NULL && ok)
+		l->unpacked += n;
+	else if (l != NULL)
+		l->limited = 1;
+	return ok;
+}
+
+static int
+pump_data(struct cmp_ctx *c, struct listing *l, struct archive *a, struct entry *e, int fd,
+          vouch_buf *keep)
 {
 	vouch_hasher *h = NULL;
 	vouch_digests d;
@@ -231,12 +272,10 @@ pump_data(struct cmp_ctx *c, struct archive *a, struct entry *e, int fd, vouch_b
 	if (vouch_hasher_new(VOUCH_ALG_SHA256, &h, NULL) != VOUCH_OK)
 		return -1;
 	while ((r = archive_read_data_block(a, &buf, &n, &off)) == ARCHIVE_OK) {
-		if (n > c->o->max_size - c->unpacked) {
-			c->size_limited = 1;
+		if (!count_unpacked(c, l, n)) {
 			e->partial = 1;
 			break;
 		}
-		c->unpacked += n;
 		total += n;
 		vouch_hasher_update(h, buf, n, NULL);
 		if (fd >= 0 && vouch_write_all(fd, buf, n, "temporary file", NULL) != VOUCH_OK) {
@@ -274,13 +313,14 @@ listing_free(struct listing *l)
 		vouch_buf_free(&e->mem);
 	}
 	free(l->e);
+	free(l->note);
 	memset(l, 0, sizeof(*l));
 }
 
 /* A zip whose central directory and local headers disagree is noted
  * (the comparison is incomplete: exit 2) and not read further. */
 static int
-zip_refused(struct cmp_ctx *c, const char *path, const char *file, const char *side,
+zip_refused(struct cmp_ctx *c, const char *path, const char *file, struct listing *l,
             struct archive *a)
 {
 	struct stat st;
@@ -292,7 +332,7 @@ zip_refused(struct cmp_ctx *c, const char *path, const char *file, const char *s
 		return 0;
 	/* a member extracted to a temporary file goes by its path in the report */
 	label = c->tmpdir[0] != '\0' && strncmp(file, c->tmpdir, strlen(c->tmpdir)) == 0
-	    ? cmp_strdupf("%s (%s)", path, side) : strdup(file);
+	    ? cmp_strdupf("%s (%s)", path, l->label) : strdup(file);
 	if (label == NULL)
 		return 0;
 	vouch_err_clear(&why);
@@ -304,12 +344,42 @@ zip_refused(struct cmp_ctx *c, const char *path, const char *file, const char *s
 	if (bad && why.code == VOUCH_OK)
 		vouch_err_set(&why, VOUCH_EIO, "'%s': cannot check the zip", label);
 	if (bad)
-		cmp_refuse(c, &why);
+		l->refused = why; /* cmp_refuse once both sides are listed */
 	free(label);
 	return bad;
 }
 
-/* First pass: list and hash every member. 0 ok, 1 not an archive, -1 error. */
+/* Copy the current entry's data to a temporary file (e->tmp). */
+static void
+spill_data(struct cmp_ctx *c, struct listing *l, struct archive *a, struct entry *e)
+{
+	char p[4200];
+	int fd = cmp_tmpfile(c, p, sizeof(p));
+
+	if (fd >= 0)
+		e->tmp = strdup(p);
+	if (e->tmp == NULL) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(p);
+		}
+		pump_data(c, l, a, e, -1, NULL); /* wanted: read again */
+		return;
+	}
+	pump_data(c, l, a, e, fd, NULL);
+	close(fd);
+	if (e->partial) {
+		unlink(e->tmp);
+		free(e->tmp);
+		e->tmp = NULL;
+	} else {
+		l->spilled += e->side.size;
+	}
+}
+
+/* First pass: list and hash every member. 0 ok, 1 not an archive, -1 error.
+ * Runs in a thread of its own (scan_pair): the context is shared through
+ * cmp_tmpfile and count_unpacked only; notes wait in the listing. */
 static int
 scan(struct cmp_ctx *c, const char *path, const char *file, struct listing *l)
 {
@@ -333,19 +403,20 @@ scan(struct cmp_ctx *c, const char *path, const char *file, struct listing *l)
 				char *msg = cmp_printable(archive_error_string(a) ? archive_error_string(a)
 				                          : "error", strlen(archive_error_string(a)
 				                          ? archive_error_string(a) : "error"));
-				cmp_note(c, "'%s' (%s): archive read error: %s", path, l->label,
-				         msg ? msg : "?");
+				l->note = cmp_strdupf("'%s' (%s): archive read error: %s", path,
+				                      l->label, msg ? msg : "?");
 				free(msg);
 			}
 			break;
 		}
-		if (idx == 0 && zip_refused(c, path, file, l->label, a)) {
+		if (idx == 0 && zip_refused(c, path, file, l, a)) {
 			rc = 1;     /* compared as bytes only; the note makes it trouble */
 			break;
 		}
 		if (idx == 0) {
 			l->raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
 			l->filter = archive_filter_count(a) > 1 ? archive_filter_code(a, 0) : 0;
+			l->spill = l->filter != 0;
 			if (l->raw && l->filter == 0) {
 				rc = 1; /* plain bytes: not ours */
 				break;
@@ -356,11 +427,15 @@ scan(struct cmp_ctx *c, const char *path, const char *file, struct listing *l)
 				break;
 			}
 		}
-		if (++c->members > c->o->max_members) {
-			c->members_limited = 1;
-			l->truncated = 1;
+		pthread_mutex_lock(&c->lock);
+		if (c->members < c->o->max_members)
+			c->members++;
+		else
+			c->members_limited = l->truncated = 1;
+		pthread_mutex_unlock(&c->lock);
+		if (l->truncated)
 			break;
-		}
+		l->members++;
 		if (l->n == l->cap) {
 			size_t ncap = l->cap ? l->cap * 2 : 64;
 			void *p = realloc(l->e, ncap * sizeof(*l->e));
@@ -388,7 +463,11 @@ scan(struct cmp_ctx *c, const char *path, const char *file, struct listing *l)
 				vouch_buf_init(&e->mem, (size_t)sz + 1);
 				l->kept += (uint64_t)sz;
 			}
-			if (pump_data(c, a, e, -1, e->kept ? &e->mem : NULL) != 0 && c->size_limited) {
+			if (!e->kept && l->spill && l->spilled < SPILL_MAX)
+				spill_data(c, l, a, e);
+			else
+				pump_data(c, l, a, e, -1, e->kept ? &e->mem : NULL);
+			if (e->partial && l->limited) {
 				l->truncated = 1;
 				break;
 			}
@@ -754,6 +833,11 @@ extract_wanted(struct cmp_ctx *c, const char *file, struct listing *l)
 
 		if (e->want && e->kept)
 			rc = write_kept(c, e);
+		if (!e->want && e->tmp != NULL) { /* spilled, equal on both sides */
+			unlink(e->tmp);
+			free(e->tmp);
+			e->tmp = NULL;
+		}
 		vouch_buf_free(&e->mem);
 		e->kept = 0;
 		want += e->want && e->tmp == NULL;
@@ -779,7 +863,7 @@ extract_wanted(struct cmp_ctx *c, const char *file, struct listing *l)
 		}
 		e->tmp = strdup(p);
 		memset(&tmp, 0, sizeof(tmp));
-		pump_data(c, a, &tmp, fd, NULL);
+		pump_data(c, NULL, a, &tmp, fd, NULL);
 		close(fd);
 		if (tmp.partial || e->tmp == NULL) {
 			e->want = 0;
@@ -813,7 +897,7 @@ recurse_members(struct cmp_ctx *c, const char *path, struct listing *la, struct 
 			cmp_note(c, "'%s': not compared (limit or extraction error)", sub);
 			rc = cmp_add_member(c, sub, MEM_DIFFERENT) == VOUCH_OK ? 0 : -1;
 		} else {
-			rc = cmp_files(c, sub, a->tmp, b->tmp, depth);
+			rc = cmp_files_hashed(c, sub, a->tmp, b->tmp, depth, &a->side, &b->side);
 		}
 		free(sub);
 		unlink(a->tmp);
@@ -957,6 +1041,79 @@ check_unchanged(struct cmp_ctx *c, const char *path, const char *file, const str
 	cmp_refuse(c, &why);
 }
 
+struct scan_job {
+	struct cmp_ctx *c;
+	const char *path, *file;
+	struct listing *l;
+	int rc;
+};
+
+static void *
+scan_thread(void *arg)
+{
+	struct scan_job *j = arg;
+
+	j->rc = scan(j->c, j->path, j->file, j->l);
+	return NULL;
+}
+
+/* What one listing leaves for the context once both are done. */
+static void
+scan_settle(struct cmp_ctx *c, struct listing *l)
+{
+	if (l->note != NULL)
+		cmp_note(c, "%s", l->note);
+	free(l->note);
+	l->note = NULL;
+	if (l->refused.code != VOUCH_OK)
+		cmp_refuse(c, &l->refused);
+}
+
+/* Give back what a listing counted against the limits (B, listed beside an
+ * A that turned out not to be an archive: one after the other, B would not
+ * have been listed). */
+static void
+scan_uncount(struct cmp_ctx *c, struct listing *l)
+{
+	pthread_mutex_lock(&c->lock);
+	c->members -= l->members;
+	c->unpacked -= l->unpacked;
+	pthread_mutex_unlock(&c->lock);
+	free(l->note);
+	l->note = NULL;
+}
+
+/* List both sides: at once when both are large (two threads), else one
+ * after the other.  Notes and refusals come out in the same order, A's
+ * first, either way. */
+static int
+scan_pair(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
+          struct listing *la, struct listing *lb, const struct stat *sa, const struct stat *sb)
+{
+	struct scan_job ja = { c, path, fa, la, 0 };
+	pthread_t t;
+
+	if (sa->st_size >= PAR_MIN && sb->st_size >= PAR_MIN &&
+	    pthread_create(&t, NULL, scan_thread, &ja) == 0) {
+		int rb = scan(c, path, fb, lb);
+
+		pthread_join(t, NULL);
+		if (ja.rc != 0)
+			scan_uncount(c, lb);
+		scan_settle(c, la);
+		if (ja.rc == 0)
+			scan_settle(c, lb);
+		return ja.rc != 0 ? ja.rc : rb;
+	}
+	ja.rc = scan(c, path, fa, la);
+	scan_settle(c, la);
+	if (ja.rc != 0)
+		return ja.rc;
+	ja.rc = scan(c, path, fb, lb);
+	scan_settle(c, lb);
+	return ja.rc;
+}
+
 int
 cmp_archives(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
              unsigned depth)
@@ -974,9 +1131,7 @@ cmp_archives(struct cmp_ctx *c, const char *path, const char *fa, const char *fb
 	memset(&lb, 0, sizeof(lb));
 	la.label = "A";
 	lb.label = "B";
-	rc = scan(c, path, fa, &la);
-	if (rc == 0)
-		rc = scan(c, path, fb, &lb);
+	rc = scan_pair(c, path, fa, fb, &la, &lb, &sa0, &sb0);
 	if (rc == 0 && (la.truncated || lb.truncated))
 		cmp_note(c, "'%s': listing incomplete (limit), members present on one side only "
 		         "are not reported", path);

@@ -3,6 +3,7 @@
 #define VOUCH_COMPARE_INT_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "vouch/compare.h"
@@ -128,6 +129,8 @@ struct cmp_ctx {
 	int members_limited;
 	int size_limited;
 	unsigned disasm_runs; /* objdump processes started (CMP_MAX_DISASM_RUNS) */
+	pthread_mutex_t lock; /* tmpdir, tmpseq, members, unpacked, *_limited: the
+	                         two sides of an archive are listed in two threads */
 	vouch_err refused;    /* hostile or changing input: the whole run is exit 2 */
 };
 
@@ -158,6 +161,10 @@ CMP_INTERNAL char *cmp_printable_text(const char *s, size_t n);
 CMP_INTERNAL int cmp_tmpfile(struct cmp_ctx *c, char *path, size_t pathsz);
 CMP_INTERNAL int cmp_files(struct cmp_ctx *c, const char *path, const char *fa,
                            const char *fb, unsigned depth);
+/* cmp_files when both sides were hashed already (archive members). */
+CMP_INTERNAL int cmp_files_hashed(struct cmp_ctx *c, const char *path, const char *fa,
+                                  const char *fb, unsigned depth, const struct cmp_side *sa,
+                                  const struct cmp_side *sb);
 CMP_INTERNAL int cmp_hash_file(const char *file, struct cmp_side *s, vouch_err *err);
 CMP_INTERNAL char *cmp_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
