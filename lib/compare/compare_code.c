@@ -262,19 +262,16 @@ out:
 
 /* ---- detail: objdump or hex ---- */
 
-/* Run objdump on one address range; its output (minus the header) in *out.
- * 0 ok, 1 objdump not runnable, -1 no memory. */
+/* Start objdump on one address range, its output on *fd.  0 ok, 1 objdump
+ * not runnable. */
 static int
-objdump_range(const char *file, uint64_t lo, uint64_t hi, vouch_buf *out)
+objdump_start(const char *file, uint64_t lo, uint64_t hi, pid_t *pid, int *fd)
 {
 	char start[40], stop[40];
 	char *argv[] = { (char *)"objdump", (char *)"-d", (char *)"-w", (char *)"--no-show-raw-insn",
 		         (char *)"--no-addresses", start, stop, (char *)file, NULL };
 	posix_spawn_file_actions_t fa;
-	int pipefd[2], status = -1, rc = 1;
-	pid_t pid;
-	char buf[8192];
-	ssize_t got;
+	int pipefd[2], rc = 0;
 
 	snprintf(start, sizeof(start), "--start-address=0x%" PRIx64, lo);
 	snprintf(stop, sizeof(stop), "--stop-address=0x%" PRIx64, hi);
@@ -283,15 +280,25 @@ objdump_range(const char *file, uint64_t lo, uint64_t hi, vouch_buf *out)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (posix_spawnp(&pid, "objdump", &fa, NULL, argv, environ) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
+	if (posix_spawnp(pid, "objdump", &fa, NULL, argv, environ) != 0) {
 		close(pipefd[0]);
-		close(pipefd[1]);
-		return 1;
+		rc = 1;
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
-	while ((got = read(pipefd[0], buf, sizeof(buf))) != 0) {
+	*fd = pipefd[0];
+	return rc;
+}
+
+/* Read a started objdump's output into *out and reap it.  0 ok, 1 failed. */
+static int
+objdump_finish(pid_t pid, int fd, vouch_buf *out)
+{
+	int status = -1, rc = 1;
+	char buf[8192];
+	ssize_t got;
+
+	while ((got = read(fd, buf, sizeof(buf))) != 0) {
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
@@ -300,7 +307,7 @@ objdump_range(const char *file, uint64_t lo, uint64_t hi, vouch_buf *out)
 		if (out->len + (size_t)got <= DISASM_MAX)
 			vouch_buf_append(out, buf, (size_t)got, NULL);
 	}
-	close(pipefd[0]);
+	close(fd);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && out->len > 0)
@@ -334,13 +341,19 @@ disasm_detail(struct side *a, struct side *b, struct cmp_func *f, uint64_t addr_
 	vouch_buf oa, ob;
 	const char *pa, *pb;
 	size_t na, nb;
-	int rc;
+	pid_t pa_pid, pb_pid;
+	int rc, fda, fdb;
 
 	vouch_buf_init(&oa, DISASM_MAX + 1);
 	vouch_buf_init(&ob, DISASM_MAX + 1);
-	rc = objdump_range(a->file, f->addr, f->addr + f->size, &oa);
-	if (rc == 0)
-		rc = objdump_range(b->file, addr_b, addr_b + f->size_b, &ob);
+	/* both sides at once: each run is mostly objdump reading the symbols */
+	rc = objdump_start(a->file, f->addr, f->addr + f->size, &pa_pid, &fda);
+	if (rc == 0) {
+		rc = objdump_start(b->file, addr_b, addr_b + f->size_b, &pb_pid, &fdb);
+		rc = objdump_finish(pa_pid, fda, &oa) | rc;
+		if (rc == 0)
+			rc = objdump_finish(pb_pid, fdb, &ob);
+	}
 	if (rc == 0) {
 		vouch_buf_append_byte(&oa, 0, NULL);
 		vouch_buf_append_byte(&ob, 0, NULL);
