@@ -12,6 +12,9 @@
 #      time limit (DIFFOSCOPE_LIMIT seconds, default 600): its time and the
 #      members both found, or that it was stopped.
 # diffoscope runs with its defaults (objdump, readelf: what an auditor gets).
+# The load average is printed before and after each pair: on a shared
+# machine wall times mean little without it.  To compare ratios on a loaded
+# machine run the whole script under nice (both tools niced equally).
 # ONLY=1 or ONLY=2 runs one of the two.
 # Needs diffoscope, python3, apt-get, /usr/bin/time, timeout.
 set -eu
@@ -40,6 +43,7 @@ measure() {
 	set -e
 	tail -n 1 "$T/time" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' >>"$T/$name.runs"
 }
+load() { echo "$(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { cut -d' ' -f"$2" "$T/$1.runs" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 0.01; printf "%.0f", a / b }'; }
@@ -69,6 +73,7 @@ cat "$SA" "$SB" "$JA" "$JB" >/dev/null # page cache warm for both tools
 ONLY=${ONLY:-}
 if [ "$ONLY" != 2 ]; then
 echo "== 1: libssl3 3.0.20-1~deb12u2 vs 3.0.22-1~deb12u2 ($RUNS paired runs)"
+echo "load average at the start: $(load)"
 i=0
 while [ $i -lt "$RUNS" ]; do
 	measure vssl "$C" --report "$T/vssl.json" "$SA" "$SB"
@@ -78,7 +83,7 @@ while [ $i -lt "$RUNS" ]; do
 	i=$((i + 1))
 done
 vs=$(col vssl 1) vk=$(col vssl 2) vc=$(col vssl 3) ds=$(col dssl 1) dk=$(col dssl 2) dc=$(col dssl 3)
-echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+echo "load average at the end: $(load)"
 echo "vouch-compare: median ${vs} s wall, ${vc} s CPU, peak ${vk} KiB"
 echo "diffoscope:    median ${ds} s wall, ${dc} s CPU, peak ${dk} KiB"
 echo "ratio diffoscope/vouch: wall $(ratio "$ds" "$vs")x, CPU $(ratio "$dc" "$vc")x (target >= 100x;" \
@@ -90,6 +95,7 @@ fi
 [ "$ONLY" = 1 ] && exit 0
 
 echo "== 2: openjdk-17-jre-headless 17.0.19+10-1~deb12u2 vs 17.0.21.1+2-1~deb12u1"
+echo "load average at the start: $(load)"
 dgave=""
 i=0
 while [ $i -lt "$RUNS" ]; do
@@ -102,7 +108,7 @@ while [ $i -lt "$RUNS" ]; do
 	i=$((i + 1))
 done
 js=$(col vjdk 1) jk=$(col vjdk 2) jc=$(col vjdk 3)
-echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+echo "load average at the end: $(load)"
 echo "vouch-compare: median ${js} s wall, ${jc} s CPU, peak ${jk} KiB (targets: < 30 s, < 204800 KiB)"
 if [ -n "$dgave" ]; then
 	echo "diffoscope: $dgave"

@@ -10,6 +10,12 @@
 #   2. hello 2.10-3 and a DERIVED copy (tests/make-build-id-variant.py: not
 #      a real rebuild) whose only change is what a rebuild elsewhere makes:
 #      a new build ID, the matching debug link, the md5sums line;
+#   2b. hello 2.10-3 REBUILT from Debian's source by vouch-debrebuild
+#      (tests/cli/debrebuild-real.sh caches it in
+#      /var/cache/vouch-test/first-hello) against the shipped .deb, when the
+#      cache has it (said when it has not): it differs in more than the build
+#      ID, a year compiled into .text (hello's configure takes it from the
+#      build date, not SOURCE_DATE_EPOCH), so no normalization excuses it;
 #   3. openjdk-17-jre-headless, 44 MB .debs, bookworm vs security: the
 #      differing files against a plain extraction (diffoscope needs more
 #      than 10 minutes here: it runs in tests/bench/compare-real.sh).
@@ -119,6 +125,28 @@ expect_grep '^not bit for bit' "$T/out" "equivalent is never presented as bit fo
 dscope "$T/hello_2.10-3_amd64.deb" "$HELLO" "$T/hello.dscope.json"
 $M diffoscope "$T/hello.dscope.json" >"$T/hello.dscope"
 expect_same "$T/hello.vouch" "$T/hello.dscope" "hello variant: diffoscope agrees"
+
+# ---- 2b. hello rebuilt for real (when debrebuild-real.sh left it) ----
+REBUILT=${VOUCH_TEST_CACHE:-/var/cache/vouch-test}/first-hello
+if [ -f "$REBUILT/done" ] && [ -f "$REBUILT/rebuilt/hello_2.10-3_amd64.deb" ]; then
+	RH="$REBUILT/rebuilt/hello_2.10-3_amd64.deb"
+	expect_status 1 "$C" --json "$RH" "$HELLO"
+	cp "$T/out" "$T/rh.json"
+	$M vouch "$T/rh.json" >"$T/rh.vouch"
+	expect_same "$T/hello.want" "$T/rh.vouch" "real hello rebuild: the differing members"
+	jq_is "$T/rh.json" '([i["name"] for i in at("/usr/bin/hello")["items"]], at("/usr/bin/hello")["hints"], [(f["name"], f["differingBytes"]) for f in at("/usr/bin/hello")["functions"]])' \
+		"(['.note.gnu.build-id', '.text', '.gnu_debuglink'], ['embedded-timestamp'], [('(no symbol)', 1)])" \
+		"real hello rebuild: build ID, debug link and one byte of .text, a compiled-in year"
+	expect_status 1 "$C" --normalize build-id,debug-link --json "$RH" "$HELLO"
+	jq_is "$T/out" '[(d["path"].split("/")[-1], d["excused"]) for d in r["differences"] if d["kind"] != "metadata"]' \
+		"[('md5sums', False), ('hello', False)]" \
+		"real hello rebuild: the year in .text is not excused, nor the md5sums line that follows"
+	dscope "$RH" "$HELLO" "$T/rh.dscope.json"
+	$M diffoscope "$T/rh.dscope.json" >"$T/rh.dscope"
+	expect_same "$T/rh.vouch" "$T/rh.dscope" "real hello rebuild: diffoscope agrees"
+else
+	echo "note: no real hello rebuild in $REBUILT (tests/cli/debrebuild-real.sh makes it): pair 2b not compared"
+fi
 
 # ---- 3. openjdk-17-jre-headless: 44 MB, 16,000+ entries ----
 # one run: the summary, the JSON report and the HTML page
