@@ -1085,12 +1085,15 @@ scan_uncount(struct cmp_ctx *c, struct listing *l)
 
 /* List both sides: at once when both are large (two threads), else one
  * after the other.  Notes and refusals come out in the same order, A's
- * first, either way. */
+ * first, either way.  When a limit stops a listing made at once, which side
+ * it stopped depends on the threads' pace: both are listed again, one after
+ * the other, so that the report does not. */
 static int
 scan_pair(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
           struct listing *la, struct listing *lb, const struct stat *sa, const struct stat *sb)
 {
 	struct scan_job ja = { c, path, fa, la, 0 };
+	int size_limited = c->size_limited, members_limited = c->members_limited;
 	pthread_t t;
 
 	if (sa->st_size >= PAR_MIN && sb->st_size >= PAR_MIN &&
@@ -1098,12 +1101,22 @@ scan_pair(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
 		int rb = scan(c, path, fb, lb);
 
 		pthread_join(t, NULL);
-		if (ja.rc != 0)
-			scan_uncount(c, lb);
-		scan_settle(c, la);
-		if (ja.rc == 0)
-			scan_settle(c, lb);
-		return ja.rc != 0 ? ja.rc : rb;
+		if (!la->truncated && !lb->truncated) {
+			if (ja.rc != 0)
+				scan_uncount(c, lb);
+			scan_settle(c, la);
+			if (ja.rc == 0)
+				scan_settle(c, lb);
+			return ja.rc != 0 ? ja.rc : rb;
+		}
+		scan_uncount(c, la);
+		scan_uncount(c, lb);
+		c->size_limited = size_limited;
+		c->members_limited = members_limited;
+		listing_free(la);
+		listing_free(lb);
+		la->label = "A";
+		lb->label = "B";
 	}
 	ja.rc = scan(c, path, fa, la);
 	scan_settle(c, la);
