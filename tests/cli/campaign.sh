@@ -57,6 +57,10 @@ for i in c["items"]:
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
 
+# the campaign file (and the fuzz seeds) follow schemas/campaign.schema.json
+python3 "$VOUCH_SRCDIR/tests/cli/schema_check.py" "$VOUCH_SRCDIR/schemas/campaign.schema.json" "$F/campaign.json" \
+	"$VOUCH_SRCDIR"/tests/fuzz/seeds/campaign/*.json >"$T/schema.out" 2>&1 && ok ||
+	fail "campaign files fail their schema: $(cat "$T/schema.out")"
 expect_status 1 "$C" run -q "$F/campaign.json"
 expect_grep '^run r1-[0-9TZ]*: 2 reproduced, 1 equivalent, 1 failed, 1 build-error, 1 timeout, 1 missing-source, 1 bad-signature (0 skipped' "$T/out" "first run: one verdict of each kind"
 [ ! -s "$T/err" ] && ok || fail "-q run wrote to stderr: $(head -3 "$T/err")"
@@ -102,10 +106,11 @@ expect_grep '"verificationResult":"PASSED"' "$T/out" "hello's verdict is a signe
 # indices, names summary.json by digest, and is itself in the log
 expect_status 0 "$VOUCH_BIN/vouch-verify" -p "$F/lab.pub" -T https://vouch.dev/attestation/campaign/v1 \
 	-a "$S" "$F/out/campaign.intoto.jsonl"
-python3 - "$T/out" "$S" <<'PY' >"$T/check.out" 2>&1 && ok || fail "campaign statement: $(cat "$T/check.out")"
-import json, sys
+python3 - "$T/out" "$S" "$VOUCH_SRCDIR/schemas/vouch-campaign-v1.schema.json" <<'PY' >"$T/check.out" 2>&1 && ok || fail "campaign statement: $(cat "$T/check.out")"
+import json, sys, jsonschema
 st = json.loads(open(sys.argv[1]).readline()); s = json.load(open(sys.argv[2]))
 p = st["predicate"]
+jsonschema.Draft202012Validator(json.load(open(sys.argv[3]))).validate(p)
 assert p["counts"] == s["counts"]
 pi = {i["id"]: i for i in p["items"]}
 for i in s["items"]:
