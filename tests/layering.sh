@@ -1,7 +1,7 @@
 #!/bin/sh
 # The library's layers point one way (README, "Layout"):
 #
-#   policy -> {tlog, compare, sandbox, hash} -> {attest, archive} -> core
+#   campaign -> policy -> {tlog, compare, sandbox, hash} -> {attest, archive} -> core
 #
 # A file in lib/<layer>/ may include headers of its own layer and of layers
 # strictly below it, never of a layer above or beside it.  Public headers
@@ -22,6 +22,7 @@ rank() { # layer -> rank; empty for an unknown layer
 	attest | archive) echo 1 ;;
 	hash | tlog | compare | sandbox) echo 2 ;;
 	policy) echo 3 ;;
+	campaign) echo 4 ;;
 	programs) echo 9 ;;
 	esac
 }
@@ -38,6 +39,7 @@ header_layer() { # public header name (no .h) -> layer
 	compare | elf) echo compare ;;
 	recipe | sandbox | rebuild | vary | clock | srcfiles | buildinfo) echo sandbox ;;
 	policy | evbundle | varyrun | policyrun) echo policy ;;
+	campaign) echo campaign ;;
 	vouch) echo programs ;;
 	esac
 }

@@ -60,5 +60,6 @@
 #include "verify.h"
 #include "policyrun.h"
 #include "hashrun.h"
+#include "campaign.h"
 
 #endif
