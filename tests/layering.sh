@@ -39,7 +39,7 @@ header_layer() { # public header name (no .h) -> layer
 	compare | elf) echo compare ;;
 	recipe | sandbox | rebuild | vary | clock | srcfiles | buildinfo) echo sandbox ;;
 	policy | evbundle | varyrun | policyrun) echo policy ;;
-	campaign) echo campaign ;;
+	campaign | campsummary | statuspage | intoto) echo campaign ;;
 	vouch) echo programs ;;
 	esac
 }

@@ -61,5 +61,8 @@
 #include "policyrun.h"
 #include "hashrun.h"
 #include "campaign.h"
+#include "campsummary.h"
+#include "statuspage.h"
+#include "intoto.h"
 
 #endif
