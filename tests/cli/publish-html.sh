@@ -11,6 +11,7 @@
 
 P="$VOUCH_BIN/vouch-publish"
 F="$VOUCH_SRCDIR/tests/cli/publish"
+PY=${VOUCH_PYTHON:-/usr/bin/python3}
 command -v chromium >/dev/null || { echo "chromium is required (.ci/packages)" >&2; exit 1; }
 
 expect_status 0 "$P" -q --html "$T/site" "$F/summary.json"
@@ -24,7 +25,7 @@ else
 	ok
 fi
 mkdir "$T/shots"
-if nice python3 "$VOUCH_SRCDIR/tests/cli/statuspage_check.py" chromium "$T/site" "$T/shots" \
+if nice "$PY" "$VOUCH_SRCDIR/tests/cli/statuspage_check.py" chromium "$T/site" "$T/shots" \
 	>"$T/check.out" 2>&1; then
 	ok
 else
@@ -40,7 +41,7 @@ done
 cp -R "$T/site" "$T/broken"
 sed 's/items shown/items SHOWN/' "$T/site/index.html" >"$T/broken/index.html"
 mkdir "$T/shots2"
-if nice python3 "$VOUCH_SRCDIR/tests/cli/statuspage_check.py" chromium "$T/broken" "$T/shots2" \
+if nice "$PY" "$VOUCH_SRCDIR/tests/cli/statuspage_check.py" chromium "$T/broken" "$T/shots2" \
 	>"$T/check2.out" 2>&1; then
 	fail "statuspage_check.py passed a site whose script the CSP blocks"
 else

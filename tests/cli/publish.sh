@@ -8,6 +8,7 @@
 P="$VOUCH_BIN/vouch-publish"
 F="$VOUCH_SRCDIR/tests/cli/publish"
 S="$VOUCH_SRCDIR/tests/cli"
+PY=${VOUCH_PYTHON:-/usr/bin/python3}
 
 expect_status 0 "$P" --help
 expect_grep "usage: vouch-publish" "$T/out" "--help on stdout"
@@ -19,7 +20,7 @@ expect_status 2 "$P" --html "$T/x" "$F/summary.json" "$F/summary.json"
 [ ! -e "$T/x" ] && ok || fail "a usage error wrote something"
 
 # the fixture is what the campaign's schema describes
-expect_status 0 python3 "$S/schema_check.py" campaign-summary.schema.json "$F/summary.json"
+expect_status 0 "$PY" "$S/schema_check.py" campaign-summary.schema.json "$F/summary.json"
 
 # ---- the site ----
 expect_status 0 "$P" --html "$T/site" "$F/summary.json"
@@ -76,7 +77,7 @@ expect_grep "is not empty" "$T/err" "non-empty output refused"
 mkdir "$T/h"
 cp -R "$F/reports" "$F/proofs" "$F/envelopes" "$T/h/"
 variant() { # variant NAME PYTHON-EXPRESSION-ON-d
-	python3 - "$F/summary.json" "$T/h/$1.json" "$2" <<'PY'
+	"$PY" - "$F/summary.json" "$T/h/$1.json" "$2" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 exec(sys.argv[3])
@@ -146,8 +147,8 @@ expect_grep "2 in-toto links for apt (0 reproduced items without a .deb)" "$T/er
 (cd "$T/apt" && find . -type f | sort) >"$T/files"
 printf './sources/hello/2.10-3/metadata\n./sources/xss/1.0-1/metadata\n' >"$T/want"
 expect_same "$T/want" "$T/files" "links for the reproduced items only"
-expect_status 0 python3 "$S/schema_check.py" intoto-link-v0.9.schema.json "$T/apt/sources/hello/2.10-3/metadata"
-python3 - "$T/apt/sources/hello/2.10-3/metadata" >"$T/prod" <<'PY'
+expect_status 0 "$PY" "$S/schema_check.py" intoto-link-v0.9.schema.json "$T/apt/sources/hello/2.10-3/metadata"
+"$PY" - "$T/apt/sources/hello/2.10-3/metadata" >"$T/prod" <<'PY'
 import json, sys
 l = json.load(open(sys.argv[1]))
 print(l["signed"]["name"], json.dumps(l["signed"]["products"], sort_keys=True))
