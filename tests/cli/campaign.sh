@@ -67,6 +67,9 @@ expect_grep '^run r1-[0-9TZ]*: 2 reproduced, 1 equivalent, 1 failed, 1 build-err
 S=$F/out/summary.json
 python3 "$VOUCH_SRCDIR/tests/cli/schema_check.py" "$VOUCH_SRCDIR/schemas/campaign-summary.schema.json" "$S" >"$T/schema.out" 2>&1 &&
 	ok || fail "summary.json fails its schema: $(cat "$T/schema.out")"
+# vouch-publish reads what vouch-campaign writes (its status site of this summary)
+expect_status 0 "$VOUCH_BIN/vouch-publish" -q --html "$T/publish-site" "$S"
+[ -f "$T/publish-site/index.html" ] && ok || fail "vouch-publish made no site of the summary"
 python3 - "$S" "$F/out" "$URL" <<'PY' >"$T/check.out" 2>&1 && ok || fail "summary contents: $(cat "$T/check.out")"
 import json, os, sys
 s = json.load(open(sys.argv[1])); d = sys.argv[2]
