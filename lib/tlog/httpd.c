@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "httpd_guard.h"
 #include "httpd_int.h"
 
 uint64_t
@@ -80,33 +81,106 @@ vouch_httpd_reply_error(struct MHD_Connection *c, unsigned status, const char *m
 	                         "no-store");
 }
 
-struct MHD_Daemon *
+struct vouch_httpd {
+	struct MHD_Daemon *mhd;
+	struct httpd_guard *guard;
+	MHD_AccessHandlerCallback handler;
+	void *cls;
+	MHD_RequestCompletedCallback completed;
+	void *ccls;
+};
+
+/* The access handler: the request is received whole at the first call
+ * after vouch_httpd_begin without upload data (headers and body in). */
+static enum MHD_Result
+guarded_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct vouch_httpd *h = cls;
+
+	if (*con_cls != NULL && *upload_size == 0)
+		httpd_guard_received(c);
+	return h->handler(h->cls, c, url, method, version, upload, upload_size, con_cls);
+}
+
+/* The response went out: the next request's clock starts. */
+static void
+guarded_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                  enum MHD_RequestTerminationCode code)
+{
+	struct vouch_httpd *h = cls;
+
+	httpd_guard_completed(c);
+	if (h->completed != NULL)
+		h->completed(h->ccls, c, con_cls, code);
+}
+
+struct vouch_httpd *
 vouch_httpd_start(const struct sockaddr_in *sa, const struct vouch_httpd_limits *lim,
                   MHD_AccessHandlerCallback handler, void *cls,
                   MHD_RequestCompletedCallback completed, void *ccls)
 {
-	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-	                            MHD_USE_POLL,
-	                        0, NULL, NULL, handler, cls,
-	                        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa,
-	                        MHD_OPTION_CONNECTION_LIMIT, lim->max_conn,
-	                        /* one address cannot take every connection (clients
-	                           that send a byte at a time reset the timeout) */
-	                        MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_conn_per_ip,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, lim->timeout_s,
-	                        MHD_OPTION_NOTIFY_COMPLETED, completed, ccls,
-	                        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-	                        MHD_OPTION_END);
+	struct vouch_httpd *h = calloc(1, sizeof *h);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
+
+	if (h == NULL)
+		return NULL;
+	h->handler = handler;
+	h->cls = cls;
+	h->completed = completed;
+	h->ccls = ccls;
+	/* three quarters of the slots for requests still arriving; past that a
+	 * new connection evicts the one that has waited longest */
+	if (httpd_guard_new(&h->guard, lim->max_conn - lim->max_conn / 4,
+	                    (uint64_t)lim->timeout_s * 1000) != 0) {
+		free(h);
+		return NULL;
+	}
+	if (lim->threads == 0)
+		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+	else
+		flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+	h->mhd = MHD_start_daemon(flags, 0, httpd_guard_accept, h->guard, guarded_handler, h,
+	                          MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa,
+	                          MHD_OPTION_CONNECTION_LIMIT, lim->max_conn,
+	                          /* one address cannot take every connection (clients
+	                             that send a byte at a time reset the timeout) */
+	                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_conn_per_ip,
+	                          MHD_OPTION_CONNECTION_TIMEOUT, lim->timeout_s,
+	                          MHD_OPTION_NOTIFY_COMPLETED, guarded_completed, h,
+	                          /* a request must arrive whole within the timeout
+	                             from its start (httpd_guard.c) */
+	                          MHD_OPTION_NOTIFY_CONNECTION, httpd_guard_notify, h->guard,
+	                          MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+	                          MHD_OPTION_THREAD_POOL_SIZE,
+	                          lim->threads > 1 ? lim->threads : 0u,
+	                          MHD_OPTION_END);
+	if (h->mhd == NULL) {
+		httpd_guard_free(h->guard);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void
+vouch_httpd_stop(struct vouch_httpd *h)
+{
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->mhd);
+	httpd_guard_free(h->guard); /* after the daemon: its callbacks use it */
+	free(h);
 }
 
 unsigned
-vouch_httpd_port(struct MHD_Daemon *mhd)
+vouch_httpd_port(const struct vouch_httpd *h)
 {
 	const union MHD_DaemonInfo *info;
 
-	if (mhd == NULL)
+	if (h == NULL)
 		return 0;
-	info = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT);
+	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	return info != NULL ? info->port : 0;
 }
 

@@ -1,7 +1,7 @@
 /* httpd_int.h - what the libmicrohttpd servers of libvouch share (not
- * installed): the listen address, answers, the hardened daemon set-up and
- * the stop pipe.  Used by vouch-witness (witness.c); vouch-logd's copies
- * in logd.c are to move here once issue 13's split of logd.c has landed. */
+ * installed): the listen address, answers, the hardened daemon set-up with
+ * its slow-client guard (httpd_guard.h), and the stop pipe.  Used by
+ * vouch-logd (logd_http.c) and vouch-witness (witness.c). */
 #ifndef VOUCH_HTTPD_INT_H
 #define VOUCH_HTTPD_INT_H
 
@@ -49,16 +49,31 @@ void vouch_httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 struct vouch_httpd_limits {
 	unsigned max_conn;         /* concurrent connections */
 	unsigned max_conn_per_ip;  /* of them from one address; 0: no limit */
-	unsigned timeout_s;        /* idle connection timeout */
+	unsigned timeout_s;        /* idle connection timeout, and the deadline
+	                              for a request to arrive whole */
+	unsigned threads;          /* 0: a thread per connection; n: n event
+	                              loops (epoll), connections may be
+	                              suspended (MHD_suspend_connection) */
 };
 
-/* A thread-per-connection daemon on sa with the limits. */
-struct MHD_Daemon *vouch_httpd_start(const struct sockaddr_in *sa,
-                                     const struct vouch_httpd_limits *lim,
-                                     MHD_AccessHandlerCallback handler, void *cls,
-                                     MHD_RequestCompletedCallback completed, void *ccls);
-/* The port a daemon listens on, 0 if unknown. */
-unsigned vouch_httpd_port(struct MHD_Daemon *mhd);
+/* A running server: libmicrohttpd's daemon and its guard. */
+struct vouch_httpd;
+
+/* A daemon on sa with the limits and the guard (httpd_guard.h): every
+ * request must arrive whole within timeout_s from its start, and past
+ * three quarters of max_conn a new connection evicts the request that has
+ * waited longest.  handler and completed (may be NULL) are called as
+ * libmicrohttpd would, the guard's bookkeeping around them.  NULL when it
+ * cannot start. */
+struct vouch_httpd *vouch_httpd_start(const struct sockaddr_in *sa,
+                                      const struct vouch_httpd_limits *lim,
+                                      MHD_AccessHandlerCallback handler, void *cls,
+                                      MHD_RequestCompletedCallback completed, void *ccls);
+/* Stop listening, wait for the requests in progress (resume any suspended
+ * connection first), free it.  NULL is ignored. */
+void vouch_httpd_stop(struct vouch_httpd *h);
+/* The port a server listens on, 0 if unknown (or h NULL). */
+unsigned vouch_httpd_port(const struct vouch_httpd *h);
 
 /* A stop pipe: fds[1] written by stop (async-signal-safe, never blocks),
  * fds[0] read by wait. */

@@ -37,7 +37,6 @@
 #include "vouch/logstore.h"
 #include "vouch/merkle.h"
 #include "vouch/tile.h"
-#include "logd_guard.h"
 #include "vouch/tlogproof.h"
 #include "httpd_int.h" /* shared with vouch-witness (issue 17) */
 #include "logwitness_int.h" /* issue 17: witnesses */
@@ -108,8 +107,7 @@ struct vouch_logd {
 	int stopping;
 	int locks_ready;           /* the mutexes and conds above were set up */
 	pthread_t seq;
-	struct MHD_Daemon *mhd;
-	struct logd_guard *guard;  /* request deadlines, eviction */
+	struct vouch_httpd *mhd;   /* with the slow-client guard (httpd_guard.h) */
 	vouch_logwit *lw;          /* witnesses (issue 17); NULL without */
 	vouch_note_verifier *logver;
 };
@@ -776,8 +774,6 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	(void)version;
 	if (rq == NULL)
 		return vouch_httpd_begin(c, con_cls, method, d->o.max_body, "envelope too large");
-	if (*upload_size == 0)      /* the last call: the request is all here */
-		logd_guard_received(c);
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
 		if (strcmp(url, "/add") == 0)
 			return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
@@ -797,14 +793,6 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "not found");
 	}
 	return handle_add(d, c, rq);
-}
-
-static void
-completed(void *cls, struct MHD_Connection *c, void **con_cls,
-          enum MHD_RequestTerminationCode code)
-{
-	logd_guard_completed(c);
-	vouch_httpd_completed(cls, c, con_cls, code);
 }
 
 /* ---- setup ---- */
@@ -870,12 +858,8 @@ check_opts(const vouch_logd_opts *o, vouch_err *err)
 static void
 logd_shutdown(struct vouch_logd *d)
 {
-	if (d->mhd != NULL) {
-		MHD_stop_daemon(d->mhd);
-		d->mhd = NULL;
-	}
-	logd_guard_free(d->guard);
-	d->guard = NULL;
+	vouch_httpd_stop(d->mhd);
+	d->mhd = NULL;
 	if (d->seq_started) {
 		pthread_mutex_lock(&d->mu);
 		d->stopping = 1;
@@ -906,6 +890,7 @@ stop_pipe_open(struct vouch_logd *d, vouch_err *err)
 static int
 start_threads(struct vouch_logd *d, vouch_err *err)
 {
+	struct vouch_httpd_limits lim;
 	int e;
 
 	if ((e = pthread_create(&d->seq, NULL, sequencer, d)) != 0) {
@@ -913,28 +898,11 @@ start_threads(struct vouch_logd *d, vouch_err *err)
 		return vouch_err_sys(err, VOUCH_EIO, "cannot start the sequencer");
 	}
 	d->seq_started = 1;
-	/* three quarters of the slots for requests still arriving; past that a
-	 * new connection evicts the one that has waited longest */
-	if (logd_guard_new(&d->guard, (unsigned)(d->o.max_conn - d->o.max_conn / 4),
-	                   d->o.timeout_s * 1000) != 0)
-		return vouch_err_set(err, VOUCH_EIO, "cannot start the connection guard");
-	d->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-	                              MHD_USE_POLL,
-	                          0, logd_guard_accept, d->guard, handler, d,
-	                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&d->sa,
-	                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)d->o.max_conn,
-	                          /* one address cannot take every connection
-	                             (e.g. clients that send a request a byte at
-	                             a time: the timeout is reset by each byte) */
-	                          MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	                          (unsigned)d->o.max_conn_per_ip,
-	                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)d->o.timeout_s,
-	                          MHD_OPTION_NOTIFY_COMPLETED, completed, d,
-	                          /* a request must arrive whole within the
-	                             timeout from its first byte (logd_guard.c) */
-	                          MHD_OPTION_NOTIFY_CONNECTION, logd_guard_notify, d->guard,
-	                          MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-	                          MHD_OPTION_END);
+	lim.max_conn = (unsigned)d->o.max_conn;
+	lim.max_conn_per_ip = (unsigned)d->o.max_conn_per_ip;
+	lim.timeout_s = (unsigned)d->o.timeout_s;
+	lim.threads = 0;
+	d->mhd = vouch_httpd_start(&d->sa, &lim, handler, d, vouch_httpd_completed, d);
 	if (d->mhd == NULL)
 		return vouch_err_set(err, VOUCH_EIO, "cannot listen on '%s'", d->o.listen);
 	return VOUCH_OK;

@@ -31,7 +31,7 @@ struct vouch_witness {
 	int mu_ready;
 	struct sockaddr_in sa;
 	int stop_pipe[2];
-	struct MHD_Daemon *mhd;
+	struct vouch_httpd *mhd;    /* with the slow-client guard */
 };
 
 #define witness_log(w, ...) vouch_httpd_log((w)->o.log, (w)->o.log_arg, __VA_ARGS__)
@@ -416,6 +416,7 @@ vouch_witness_new(const vouch_witness_opts *o, vouch_witness **out, vouch_err *e
 		lim.max_conn = (unsigned)o->max_conn;
 		lim.max_conn_per_ip = (unsigned)o->max_conn_per_ip;
 		lim.timeout_s = (unsigned)o->timeout_s;
+		lim.threads = 0; /* each add-checkpoint waits for its fsync */
 		w->mhd = vouch_httpd_start(&w->sa, &lim, handler, w, vouch_httpd_completed, w);
 		if (w->mhd == NULL) {
 			rc = vouch_err_set(err, VOUCH_EIO, "cannot listen on '%s'", o->listen);
@@ -440,10 +441,8 @@ vouch_witness_run(vouch_witness *w, vouch_err *err)
 {
 	int rc = vouch_httpd_stop_pipe_wait(w->stop_pipe, err);
 
-	if (w->mhd != NULL) {
-		MHD_stop_daemon(w->mhd);
-		w->mhd = NULL;
-	}
+	vouch_httpd_stop(w->mhd);
+	w->mhd = NULL;
 	return rc;
 }
 
@@ -459,8 +458,7 @@ vouch_witness_free(vouch_witness *w)
 {
 	if (w == NULL)
 		return;
-	if (w->mhd != NULL)
-		MHD_stop_daemon(w->mhd);
+	vouch_httpd_stop(w->mhd);
 	vouch_httpd_stop_pipe_close(w->stop_pipe);
 	if (w->lock_fd >= 0)
 		close(w->lock_fd);

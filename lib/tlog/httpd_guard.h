@@ -1,4 +1,6 @@
-/* logd_guard.h - vouch-logd's defence against slow clients (internal).
+/* httpd_guard.h - the libmicrohttpd servers' defence against slow clients
+ * (internal; vouch_httpd_start in httpd.c installs it for vouch-logd and
+ * vouch-witness alike).
  *
  * libmicrohttpd's connection timeout counts idle time only, so a client
  * sending one byte every few seconds keeps a connection forever.  The
@@ -9,28 +11,28 @@
  * are open, a new one first evicts the request that has waited longest
  * among addresses holding several connections, so many slow clients from
  * many addresses cannot take every slot from complete requests.  Time
- * spent answering (a commit) is not counted. */
-#ifndef VOUCH_LOGD_GUARD_H
-#define VOUCH_LOGD_GUARD_H
+ * spent answering (a commit, a cosignature) is not counted. */
+#ifndef VOUCH_HTTPD_GUARD_H
+#define VOUCH_HTTPD_GUARD_H
 
 #include <stdint.h>
 #include <microhttpd.h>
 
-struct logd_guard;
+struct httpd_guard;
 
 /* 0 or -1 (out of memory, no thread). */
-int logd_guard_new(struct logd_guard **out, unsigned soft_cap, uint64_t deadline_ms);
+int httpd_guard_new(struct httpd_guard **out, unsigned soft_cap, uint64_t deadline_ms);
 /* Stops the watcher; call after MHD_stop_daemon. */
-void logd_guard_free(struct logd_guard *g);
+void httpd_guard_free(struct httpd_guard *g);
 /* MHD accept policy callback; cls is the guard.  Past the soft cap, refuses
  * addresses that already hold two or more connections. */
-enum MHD_Result logd_guard_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+enum MHD_Result httpd_guard_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
 /* MHD_OPTION_NOTIFY_CONNECTION callback; cls is the guard. */
-void logd_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+void httpd_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                        enum MHD_ConnectionNotificationCode toe);
 /* The current request of c has been received whole. */
-void logd_guard_received(struct MHD_Connection *c);
+void httpd_guard_received(struct MHD_Connection *c);
 /* The response to c's request is done: the next request's clock starts. */
-void logd_guard_completed(struct MHD_Connection *c);
+void httpd_guard_completed(struct MHD_Connection *c);
 
 #endif

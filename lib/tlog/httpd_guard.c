@@ -1,5 +1,5 @@
-/* logd_guard.c - request deadlines and eviction of the slowest requests
- * for vouch-logd (see logd_guard.h). */
+/* httpd_guard.c - request deadlines and eviction of the slowest requests
+ * for the libmicrohttpd servers (see httpd_guard.h). */
 #include "config.h"
 
 #include <pthread.h>
@@ -9,10 +9,10 @@
 #include <netinet/in.h>
 #include <time.h>
 
-#include "logd_guard.h"
+#include "httpd_guard.h"
 
 struct conn {
-	struct logd_guard *g;
+	struct httpd_guard *g;
 	int fd;
 	uint64_t start;            /* ms: when the current request began */
 	int receiving;             /* the current request is not received yet */
@@ -22,7 +22,7 @@ struct conn {
 	struct conn *prev, *next;
 };
 
-struct logd_guard {
+struct httpd_guard {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct conn *head;
@@ -55,7 +55,7 @@ cut(struct conn *k)
 static void *
 watch(void *arg)
 {
-	struct logd_guard *g = arg;
+	struct httpd_guard *g = arg;
 
 	pthread_mutex_lock(&g->mu);
 	while (!g->stop) {
@@ -78,9 +78,9 @@ watch(void *arg)
 }
 
 int
-logd_guard_new(struct logd_guard **out, unsigned soft_cap, uint64_t deadline_ms)
+httpd_guard_new(struct httpd_guard **out, unsigned soft_cap, uint64_t deadline_ms)
 {
-	struct logd_guard *g = calloc(1, sizeof(*g));
+	struct httpd_guard *g = calloc(1, sizeof(*g));
 
 	*out = NULL;
 	if (g == NULL)
@@ -100,7 +100,7 @@ logd_guard_new(struct logd_guard **out, unsigned soft_cap, uint64_t deadline_ms)
 }
 
 void
-logd_guard_free(struct logd_guard *g)
+httpd_guard_free(struct httpd_guard *g)
 {
 	if (g == NULL)
 		return;
@@ -122,7 +122,7 @@ logd_guard_free(struct logd_guard *g)
 
 /* Open connections from k's address, up to 2. */
 static unsigned
-same_addr(const struct logd_guard *g, const struct conn *k)
+same_addr(const struct httpd_guard *g, const struct conn *k)
 {
 	unsigned n = 0;
 
@@ -136,7 +136,7 @@ same_addr(const struct logd_guard *g, const struct conn *k)
  * request at a time is never the victim; slow clients reconnecting keep
  * their own connections young, so age alone would pick it). */
 static void
-evict(struct logd_guard *g)
+evict(struct httpd_guard *g)
 {
 	unsigned open = 0;
 
@@ -174,9 +174,9 @@ addr_of(const struct sockaddr *sa, unsigned char out[16])
 }
 
 enum MHD_Result
-logd_guard_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+httpd_guard_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
-	struct logd_guard *g = cls;
+	struct httpd_guard *g = cls;
 	struct conn probe;
 	unsigned open = 0;
 	int ok;
@@ -194,10 +194,10 @@ logd_guard_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 }
 
 void
-logd_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+httpd_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                   enum MHD_ConnectionNotificationCode toe)
 {
-	struct logd_guard *g = cls;
+	struct httpd_guard *g = cls;
 	struct conn *k = *socket_context;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -247,7 +247,7 @@ conn_of(struct MHD_Connection *c)
 }
 
 void
-logd_guard_received(struct MHD_Connection *c)
+httpd_guard_received(struct MHD_Connection *c)
 {
 	struct conn *k = conn_of(c);
 
@@ -259,7 +259,7 @@ logd_guard_received(struct MHD_Connection *c)
 }
 
 void
-logd_guard_completed(struct MHD_Connection *c)
+httpd_guard_completed(struct MHD_Connection *c)
 {
 	struct conn *k = conn_of(c);
 
