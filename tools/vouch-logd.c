@@ -110,10 +110,8 @@ add_witnesses(struct logd *d, int file, const char *arg)
 	                                    VOUCH_VKEY_LIST_MAX, &d->nwitnesses, &err)
 	          : vouch_witness_list_parse(arg, strlen(arg), d->witnesses, d->witness_urls,
 	                                     VOUCH_VKEY_LIST_MAX, &d->nwitnesses, &err)) !=
-	    VOUCH_OK) {
-		cli_warn_err(&err);
-		exit(2);
-	}
+	    VOUCH_OK)
+		cli_fail_err(&err);
 }
 
 static void

@@ -296,6 +296,8 @@ vouch_httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)code;
 	if (rq != NULL) {
+		if (rq->app_free != NULL)
+			rq->app_free(rq->app);
 		vouch_buf_free(&rq->body);
 		free(rq);
 		*con_cls = NULL;

@@ -28,6 +28,8 @@ struct vouch_httpd_req {
 	vouch_buf body;
 	uint64_t start;    /* vouch_httpd_now_ms() of the first call */
 	int too_big;
+	void *app;         /* the server's own state, freed by app_free */
+	void (*app_free)(void *app);
 };
 /* The first call of a request (*con_cls NULL): refuse a POST whose
  * Content-Length is above max (413 with too_big_msg) or set *con_cls to a

@@ -1,5 +1,6 @@
 /* logwitness_int.h - how vouch-logd gets its checkpoints cosigned (not
- * installed; used by logd.c).
+ * installed; used by the sequencer, logd_seq.c, and the HTTP front,
+ * logd_http.c).
  *
  * One worker thread per witness follows the log's newest checkpoint: it
  * sends it to its witness (C2SP tlog-witness add-checkpoint) with a
