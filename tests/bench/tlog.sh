@@ -7,7 +7,7 @@
 #    a shared machine the rate is bounded by the CPU the two get: the CPU
 #    per submission tells the rate an idle 2-core machine would give);
 #  - tile GETs/s from vouch-logd vs nginx serving the same directory.
-#   tests/bench/tlog.sh BUILD_DIR [SECONDS]
+#   [ROUNDS=5] [VOUCH_LOGD_BASE=older/vouch-logd] tests/bench/tlog.sh BUILD_DIR [SECONDS]
 set -eu
 build=$(cd "${1:?usage: tlog.sh BUILD_DIR [SECONDS]}" && pwd)
 secs=${2:-8}
@@ -42,32 +42,66 @@ with open(sys.argv[1], "w") as f:
                            separators=(",", ":")) + "\n")
 EOF
 
-"$B/vouch-logd" -d "$T/log.d" -k "$T/log.key" -o bench.example/log -l 127.0.0.1:0 \
-	--port-file "$T/port" --max-connections 2048 \
-	--max-connections-per-ip 0 --max-pending 65536 2>"$T/logd.err" &
-LOGD=$!
-PIDS="$PIDS $LOGD"
-i=0
-while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-PORT=$(cat "$T/port")
-
 # CPU seconds (user + system) a process has used
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"; }
-echo "== POST /add, 256 concurrent clients, ${secs}s, fsync on"
-c0=$(cpu_of "$LOGD")
-"$T/load" "$PORT" post 256 "$secs" "$T/envs" | tee "$T/post"
-c1=$(cpu_of "$LOGD")
-rate=$(awk '{ print $8 }' "$T/post")
-ok=$(awk '{ print $4 }' "$T/post")
-p50=$(awk '{ print $10 }' "$T/post")
-p99=$(awk '{ print $12 }' "$T/post")
+# start_logd BINARY DIR: serve DIR (made with --init), sets LOGD and PORT
+start_logd() {
+	rm -f "$T/port"
+	"$1" -d "$2" -k "$T/log.key" -o bench.example/log -l 127.0.0.1:0 \
+		--port-file "$T/port" --max-connections 2048 \
+		--max-connections-per-ip 0 --max-pending 65536 2>>"$T/logd.err" &
+	LOGD=$!
+	PIDS="$PIDS $LOGD"
+	i=0
+	while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	PORT=$(cat "$T/port")
+}
+# post_round BINARY: a fresh log, 256 clients for $secs; appends
+# "rate p50 p99 server_us generator_us" to $T/rounds.<basename of dir>
+post_round() {
+	rm -rf "$T/round.d"
+	"$1" -d "$T/round.d" -k "$T/log.key" -o bench.example/log --init >/dev/null
+	start_logd "$1" "$T/round.d"
+	c0=$(cpu_of "$LOGD")
+	"$T/load" "$PORT" post 256 "$secs" "$T/envs" >"$T/post"
+	c1=$(cpu_of "$LOGD")
+	kill "$LOGD"
+	wait "$LOGD" 2>/dev/null || true
+	awk -v a="$c0" -v b="$c1" '{ printf "%s %s %s %.0f %s\n", $8, $10, $12,
+		($4 > 0 ? (b - a) * 1e6 / $4 : 0), $16 }' "$T/post" | tee -a "$T/rounds.$2"
+}
+# median COLUMN FILE
+median() { awk -v c="$1" '{ print $c }' "$2" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# VOUCH_LOGD_BASE=/path/to/an/older/vouch-logd: the same rounds with it,
+# interleaved, and the ratios (before and after a change)
+rounds=${ROUNDS:-5}
+echo "== POST /add, 256 concurrent clients, ${secs}s, fsync on, median of $rounds rounds" \
+	"(rate/s p50 ms p99 ms server-CPU us/submission generator-CPU us/submission)"
+r=0
+while [ $r -lt "$rounds" ]; do
+	post_round "$B/vouch-logd" new
+	[ -z "${VOUCH_LOGD_BASE:-}" ] || post_round "$VOUCH_LOGD_BASE" base
+	r=$((r + 1))
+done
+rate=$(median 1 "$T/rounds.new")
+p50=$(median 2 "$T/rounds.new")
+p99=$(median 3 "$T/rounds.new")
+srv=$(median 4 "$T/rounds.new")
+gen=$(median 5 "$T/rounds.new")
 echo "submissions/s: $rate, ratio to the goal of 10000: $(awk -v r="$rate" 'BEGIN { printf "%.2f", r / 10000 }')"
 echo "acknowledgement: p50 $p50 ms, p99 $p99 ms, ratio p99 / (500 ms batch interval + 50 ms): $(awk -v p="$p99" 'BEGIN { printf "%.2f", p / 550 }')"
-srv=$(awk -v a="$c0" -v b="$c1" -v n="$ok" 'BEGIN { printf "%.0f", (n > 0 ? (b - a) * 1e6 / n : 0) }')
-gen=$(awk '{ print $16 }' "$T/post")
-echo "CPU per submission: vouch-logd $srv us ($(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }') s), load generator $gen us ($(awk '{ print $14 }' "$T/post") s)"
+echo "CPU per submission: vouch-logd $srv us, load generator $gen us"
 echo "rate two idle cores would allow (2 s of CPU per second / CPU per submission): $(awk -v s="$srv" -v g="$gen" 'BEGIN { printf "%.0f", ((s + g) > 0 ? 2e6 / (s + g) : 0) }')/s"
+if [ -n "${VOUCH_LOGD_BASE:-}" ]; then
+	echo "base $VOUCH_LOGD_BASE: $(median 1 "$T/rounds.base")/s, p50 $(median 2 "$T/rounds.base") ms, p99 $(median 3 "$T/rounds.base") ms, server CPU $(median 4 "$T/rounds.base") us/submission"
+	echo "ratio new/base: rate $(awk -v a="$rate" -v b="$(median 1 "$T/rounds.base")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'), server CPU per submission $(awk -v a="$srv" -v b="$(median 4 "$T/rounds.base")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+fi
 echo "load: $(uptime | sed 's/.*load/load/') (the load generator runs on the same machine)"
+
+# the read side: a log with entries, served by vouch-logd and by nginx
+start_logd "$B/vouch-logd" "$T/log.d"
+"$T/load" "$PORT" post 256 3 "$T/envs" >/dev/null
 echo "log size: $(sed -n 2p "$T/log.d/checkpoint")"
 
 # tile paths the checkpoint covers (all files on disk are committed now)
