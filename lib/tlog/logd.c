@@ -91,6 +91,9 @@ struct vouch_logd {
 	vouch_key *submitters[VOUCH_LOGD_SUBMITTERS_MAX];
 	size_t nsubmitters;
 	vouch_logstore *store;
+	vouch_logstore *reader;    /* issue 20: the objects, for the read side */
+	vouch_logstore_spec spec;  /* o.spec, or posix:o.dir */
+	vouch_buf spec_storage;
 	pthread_rwlock_t store_rw; /* read: using d->store; write: replacing it */
 	pthread_mutex_t snap_mu;   /* note, note_len, size */
 	char *note;                /* current checkpoint note */
@@ -158,11 +161,30 @@ store_snapshot(struct vouch_logd *d, vouch_err *err)
 static int
 store_open(struct vouch_logd *d, unsigned flags, vouch_err *err)
 {
-	int rc = vouch_logstore_open_keyed(d->o.dir, d->o.origin, d->o.key, flags,
-	                                   vouch_logentry_indexer, NULL, vouch_logentry_keyer,
-	                                   NULL, &d->store, err);
+	int rc = vouch_logstore_open_spec(&d->spec, d->o.origin, d->o.key, flags,
+	                                  vouch_logentry_indexer, NULL, vouch_logentry_keyer,
+	                                  NULL, &d->store, err);
 
 	return rc == VOUCH_OK ? store_snapshot(d, err) : rc;
+}
+
+/* issue 20: the storage of the log: opts.spec, or the directory */
+static int
+spec_init(struct vouch_logd *d, vouch_err *err)
+{
+	int rc;
+
+	vouch_buf_init(&d->spec_storage, 0);
+	if (d->o.spec != NULL) {
+		d->spec = *d->o.spec;
+		return VOUCH_OK;
+	}
+	memset(&d->spec, 0, sizeof d->spec);
+	if ((rc = vouch_buf_append_str(&d->spec_storage, "posix:", err)) != VOUCH_OK ||
+	    (rc = vouch_buf_append_str(&d->spec_storage, d->o.dir, err)) != VOUCH_OK)
+		return rc;
+	d->spec.storage = vouch_buf_cstr(&d->spec_storage);
+	return VOUCH_OK;
 }
 
 static size_t
@@ -239,7 +261,7 @@ batch_proofs(struct vouch_logd *d, struct item *batch, uint64_t first, uint64_t 
 	struct item *it;
 	uint64_t i;
 
-	if (vouch_tilehashes_new(size, vouch_logstore_read_tile, (void *)d->o.dir, &th, NULL) !=
+	if (vouch_tilehashes_new(size, vouch_logstore_tile_read, d->reader, &th, NULL) !=
 	    VOUCH_OK)
 		return;
 	for (i = first, it = batch; it != NULL; it = it->next, i++)
@@ -429,6 +451,28 @@ serve_checkpoint(struct vouch_logd *d, struct MHD_Connection *c)
 	return ret;
 }
 
+/* issue 20: a tile or bundle from object storage */
+static enum MHD_Result
+serve_object(struct vouch_logd *d, struct MHD_Connection *c, const char *url)
+{
+	enum MHD_Result ret;
+	vouch_buf b;
+	int rc;
+
+	vouch_buf_init(&b, 0);
+	rc = vouch_logstore_get(d->reader, url, (size_t)VOUCH_TILE_WIDTH * (VOUCH_ENTRY_MAX + 2),
+	                        &b, NULL);
+	if (rc == VOUCH_OK)
+		ret = reply(c, MHD_HTTP_OK, "application/octet-stream", b.data, b.len,
+		            "public, max-age=31536000, immutable");
+	else
+		ret = reply_error(c, rc == VOUCH_ENEGATIVE ? MHD_HTTP_NOT_FOUND
+		                                           : MHD_HTTP_SERVICE_UNAVAILABLE,
+		                  "no such tile");
+	vouch_buf_free(&b);
+	return ret;
+}
+
 static enum MHD_Result
 serve_tile(struct vouch_logd *d, struct MHD_Connection *c, const char *url)
 {
@@ -448,6 +492,8 @@ serve_tile(struct vouch_logd *d, struct MHD_Connection *c, const char *url)
 	/* only what the current checkpoint commits to */
 	if (width > vouch_tile_width(level, index, size))
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
+	if (d->o.dir == NULL)
+		return serve_object(d, c, url);
 	n = snprintf(path, sizeof path, "%s/%s", d->o.dir, url);
 	if (n < 0 || (size_t)n >= sizeof path)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
@@ -527,7 +573,7 @@ add_response_signed(struct vouch_logd *d, uint64_t index, uint64_t size, const v
 	if (given != NULL) {
 		memcpy(proof, given, ngiven * VOUCH_HASH_LEN);
 		n = ngiven;
-	} else if ((rc = vouch_tilehashes_new(size, vouch_logstore_read_tile, (void *)d->o.dir, &th,
+	} else if ((rc = vouch_tilehashes_new(size, vouch_logstore_tile_read, d->reader, &th,
 	                                      err)) != VOUCH_OK ||
 	           (rc = vouch_merkle_prove_inclusion(vouch_tilehashes_read, th, index, size,
 	                                              proof, &n, err)) != VOUCH_OK) {
@@ -606,7 +652,7 @@ stored_leaf(struct vouch_logd *d, uint64_t index, uint64_t size, vouch_hash leaf
 
 	if (tile == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
-	rc = vouch_logstore_read_tile((void *)d->o.dir, 0, n, vouch_tile_width(0, n, size), tile,
+	rc = vouch_logstore_tile_read(d->reader, 0, n, vouch_tile_width(0, n, size), tile,
 	                              err);
 	if (rc == VOUCH_OK)
 		memcpy(leaf, tile + (index % VOUCH_TILE_WIDTH) * VOUCH_HASH_LEN, VOUCH_HASH_LEN);
@@ -849,9 +895,12 @@ out:
 static int
 check_opts(const vouch_logd_opts *o, vouch_err *err)
 {
-	if (o->dir == NULL || o->origin == NULL || o->key == NULL || o->listen == NULL)
+	if ((o->dir == NULL) == (o->spec == NULL) || o->origin == NULL || o->key == NULL || o->listen == NULL)
 		return vouch_err_set(err, VOUCH_EUSAGE,
-		                     "a log directory, origin, key and address are required");
+		                     "a log directory (or storage), origin, key and address are "
+		                     "required");
+	if (o->spec != NULL && o->nwitnesses > 0)
+		return vouch_err_set(err, VOUCH_EUSAGE, "witnesses need a log directory");
 	if (o->max_batch == 0 || o->max_batch > VOUCH_LOGSTORE_BATCH_MAX)
 		return vouch_err_set(err, VOUCH_EUSAGE, "the batch size must be 1 to %d",
 		                     VOUCH_LOGSTORE_BATCH_MAX);
@@ -978,7 +1027,12 @@ vouch_logd_new(const vouch_logd_opts *opts, vouch_logd **out, vouch_err *err)
 		rc = vouch_err_set(err, VOUCH_EUSAGE, "bad listen address '%s'", d->o.listen);
 		goto out;
 	}
-	if ((rc = store_open(d, d->o.reindex ? VOUCH_LOGSTORE_REINDEX : 0, err)) != VOUCH_OK ||
+	/* issue 20: on shared storage, wait as a standby for the writer's lease */
+	if ((rc = spec_init(d, err)) != VOUCH_OK ||
+	    (rc = vouch_logstore_open_reader(&d->spec, &d->reader, err)) != VOUCH_OK ||
+	    (rc = store_open(d, (d->o.reindex ? VOUCH_LOGSTORE_REINDEX : 0) |
+	                            (d->o.spec != NULL ? VOUCH_LOGSTORE_WAIT : 0),
+	                     err)) != VOUCH_OK ||
 	    (rc = witnesses_start(d, err)) != VOUCH_OK ||
 	    (rc = stop_pipe_open(d, err)) != VOUCH_OK ||
 	    (rc = start_threads(d, err)) != VOUCH_OK)
@@ -1025,6 +1079,8 @@ vouch_logd_free(vouch_logd *srv)
 	vouch_logwit_free(srv->lw); /* issue 17 */
 	vouch_note_verifier_free(srv->logver);
 	vouch_logstore_free(srv->store);
+	vouch_logstore_free(srv->reader);
+	vouch_buf_free(&srv->spec_storage);
 	for (i = 0; i < srv->nsubmitters; i++)
 		vouch_key_free(srv->submitters[i]);
 	free(srv->note);
