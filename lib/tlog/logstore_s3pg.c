@@ -25,6 +25,7 @@
 #include <libpq-fe.h>
 
 #include "vouch/codec.h"
+#include "vouch/digest.h"
 #include "vouch/tile.h"
 #include "logstore_int.h"
 
@@ -141,6 +142,21 @@ s3_request(struct s3pg *s, int put, const char *rel, const void *data, size_t n,
 	if ((h = handle_get(s)) == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	hdr = curl_slist_append(hdr, "Expect:");
+	/* curl 7.88 signs a payload hash given in this header but does not
+	 * compute it; S3 requires it */
+	{
+		uint8_t sum[32];
+		char hex[64 + 1], line[96];
+
+		if (vouch_sha256(put ? data : "", put ? n : 0, sum, err) != VOUCH_OK) {
+			handle_put(s, h);
+			curl_slist_free_all(hdr);
+			return VOUCH_EINTERNAL;
+		}
+		snprintf(line, sizeof line, "x-amz-content-sha256: %s",
+		         vouch_hex_encode(sum, 32, hex));
+		hdr = curl_slist_append(hdr, line);
+	}
 	if (put) {
 		hdr = curl_slist_append(hdr, "Content-Type: application/octet-stream");
 		if (fence != 0) {
@@ -290,7 +306,7 @@ static int
 pg_run(PGconn *c, const char *sql, int n, const char *const *params, PGresult **res,
        vouch_err *err)
 {
-	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	PGresult *r = n == 0 ? PQexec(c, sql) : PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(r);
 	int rc = VOUCH_OK;
 
