@@ -33,6 +33,8 @@ static const char usage_text[] =
     "      --db CONNINFO       PostgreSQL connection string or URI, without a\n"
     "                          password (PGPASSWORD, PGPASSFILE)\n"
     "      --copy-to STORAGE   copy the log into STORAGE (which holds none) and exit\n"
+    "      --s3-timeout MS     per S3 request, retried 5 times on 5xx and timeouts\n"
+    "                          with backoff (default 10000)\n"
     "  -k, --key LOGKEY        the log's Ed25519 private key (PKCS#8 PEM)\n"
     "  -o, --origin ORIGIN     the log's origin, also its key name\n"
     "      --init              create an empty log in DIR, print its verifier key\n"
@@ -64,7 +66,7 @@ enum {
 	OPT_INIT = 256, OPT_PORT_FILE, OPT_SUBMITTERS, OPT_MAX_BATCH, OPT_MAX_WAIT,
 	OPT_MAX_PENDING, OPT_MAX_BODY, OPT_MAX_CONN, OPT_MAX_CONN_IP, OPT_TIMEOUT, OPT_REINDEX,
 	OPT_WITNESS, OPT_WITNESSES, OPT_QUORUM, OPT_WITNESS_TIMEOUT, OPT_WITNESS_WAIT,
-	OPT_STORAGE, OPT_ENDPOINT, OPT_DB, OPT_S3_CREDS, OPT_COPY_TO
+	OPT_STORAGE, OPT_ENDPOINT, OPT_DB, OPT_S3_CREDS, OPT_COPY_TO, OPT_S3_TIMEOUT
 };
 
 static const struct option longopts[] = {
@@ -93,6 +95,7 @@ static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "s3-credentials", required_argument, NULL, OPT_S3_CREDS },
 	{ "copy-to", required_argument, NULL, OPT_COPY_TO },
+	{ "s3-timeout", required_argument, NULL, OPT_S3_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -107,7 +110,7 @@ struct logd {
 	vouch_note_verifier *witnesses[VOUCH_VKEY_LIST_MAX];
 	char *witness_urls[VOUCH_VKEY_LIST_MAX];
 	size_t nwitnesses;
-	uint64_t quorum;
+	uint64_t quorum, s3_timeout;
 	vouch_logstore_spec spec;     /* issue 20 */
 	const char *creds_file, *copy_to;
 	char *creds;
@@ -220,6 +223,7 @@ parse_args(struct logd *d, int argc, char **argv)
 		case OPT_DB: d->spec.db = optarg; break;
 		case OPT_S3_CREDS: d->creds_file = optarg; break;
 		case OPT_COPY_TO: d->copy_to = optarg; break;
+		case OPT_S3_TIMEOUT: num = &d->s3_timeout; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
 		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
@@ -246,6 +250,7 @@ parse_args(struct logd *d, int argc, char **argv)
 	if (d->quorum > d->nwitnesses)
 		cli_usage_error("--quorum %llu needs at least that many witnesses",
 		                (unsigned long long)d->quorum);
+	d->spec.timeout_ms = (long)d->s3_timeout;
 	d->o.witnesses = d->witnesses;
 	d->o.witness_urls = (const char *const *)d->witness_urls;
 	d->o.nwitnesses = d->nwitnesses;

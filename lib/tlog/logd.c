@@ -271,6 +271,21 @@ batch_proofs(struct vouch_logd *d, struct item *batch, uint64_t first, uint64_t 
 	vouch_tilehashes_free(th);
 }
 
+/* issue 20: storage that failed (S3, PostgreSQL) may be back: reopen */
+static void
+store_revive(struct vouch_logd *d)
+{
+	vouch_err err;
+
+	if (!d->broken)
+		return;
+	vouch_err_clear(&err);
+	pthread_rwlock_wrlock(&d->store_rw);
+	if (d->broken && d->store == NULL && store_open(d, 0, &err) == VOUCH_OK)
+		d->broken = 0;
+	pthread_rwlock_unlock(&d->store_rw);
+}
+
 /* Commit the batch (called without d->mu).  Marks each item. */
 static void
 commit_batch(struct vouch_logd *d, struct item *batch, size_t n)
@@ -283,6 +298,7 @@ commit_batch(struct vouch_logd *d, struct item *batch, size_t n)
 	int rc = VOUCH_ENOMEM;
 
 	vouch_err_clear(&err);
+	store_revive(d);
 	pthread_rwlock_rdlock(&d->store_rw);
 	if (e != NULL && lens != NULL && !d->broken) {
 		for (i = 0, it = batch; it != NULL; it = it->next, i++) {
@@ -671,6 +687,7 @@ existing(struct vouch_logd *d, const vouch_hash key, vouch_buf *out, vouch_err *
 	size_t note_len;
 	int rc;
 
+	store_revive(d);
 	pthread_rwlock_rdlock(&d->store_rw);
 	rc = d->store != NULL ? vouch_logstore_find_leaf(d->store, key, &index, err) : VOUCH_EIO;
 	pthread_rwlock_unlock(&d->store_rw);
