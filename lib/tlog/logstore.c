@@ -16,7 +16,6 @@ struct vouch_logstore {
 	const struct logstore_ops *ops;
 	void *be;
 	char *name;                      /* DIR or s3://BUCKET/PREFIX, for messages */
-	char *dir;                       /* POSIX storage: DIR */
 	const vouch_key *key;            /* borrowed */
 	vouch_note_verifier *ver;
 	vouch_checkpoint cp;
@@ -47,7 +46,6 @@ store_new(const vouch_logstore_spec *spec, unsigned flags, vouch_logstore **out,
 	vouch_buf_init(&ls->edge, LOGSTORE_BUNDLE_MAX + 1);
 	if (loc.kind == VOUCH_LOGSTORE_POSIX) {
 		ls->ops = &vouch_logstore_posix_ops;
-		ls->dir = strdup(loc.dir);
 		ls->name = strdup(loc.dir);
 	} else {
 		size_t n = strlen(loc.bucket) + strlen(loc.prefix) + 8;
@@ -55,9 +53,8 @@ store_new(const vouch_logstore_spec *spec, unsigned flags, vouch_logstore **out,
 		ls->ops = &vouch_logstore_s3pg_ops;
 		if ((ls->name = malloc(n)) != NULL)
 			snprintf(ls->name, n, "s3://%s/%s", loc.bucket, loc.prefix);
-		ls->dir = strdup("");
 	}
-	if (ls->name == NULL || ls->dir == NULL) {
+	if (ls->name == NULL) {
 		vouch_logstore_free(ls);
 		return vouch_err_sys(err, VOUCH_ENOMEM, "log store");
 	}
@@ -93,29 +90,26 @@ vouch_logstore_get(vouch_logstore *ls, const char *rel, size_t max, vouch_buf *o
 }
 
 int
-vouch_logstore_tile_read(void *ctx, int level, uint64_t index, unsigned width, uint8_t *out,
-                         vouch_err *err)
+logstore_tile_via(logstore_getter get, void *ctx, const char *name, int level,
+                  uint64_t index, unsigned width, uint8_t *out, vouch_err *err)
 {
-	vouch_logstore *ls = ctx;
 	char rel[VOUCH_TILE_PATH_MAX];
 	vouch_buf b;
 	int rc, full;
 
-	if (ls->ops == &vouch_logstore_posix_ops)
-		return vouch_logstore_read_tile(ls->dir, level, index, width, out, err);
 	vouch_buf_init(&b, VOUCH_TILE_BYTES + 1);
 	for (full = 0; full < 2; full++) {
 		vouch_buf_reset(&b);
 		if ((rc = vouch_tile_path(level, index, full ? VOUCH_TILE_WIDTH : width, rel,
 		                          sizeof rel, err)) != VOUCH_OK)
 			goto out;
-		rc = ls->ops->get(ls->be, rel, VOUCH_TILE_BYTES, &b, err);
+		rc = get(ctx, rel, VOUCH_TILE_BYTES, &b, err);
 		if (rc == VOUCH_OK)
 			break;
 		if (rc != VOUCH_ENEGATIVE)
 			goto out;
 		if (full || width == VOUCH_TILE_WIDTH) {
-			rc = vouch_err_set(err, VOUCH_EIO, "%s: no object '%s'", ls->name, rel);
+			rc = vouch_err_set(err, VOUCH_EIO, "'%s': no tile '%s'", name, rel);
 			goto out;
 		}
 	}
@@ -130,6 +124,15 @@ vouch_logstore_tile_read(void *ctx, int level, uint64_t index, unsigned width, u
 out:
 	vouch_buf_free(&b);
 	return rc;
+}
+
+int
+vouch_logstore_tile_read(void *ctx, int level, uint64_t index, unsigned width, uint8_t *out,
+                         vouch_err *err)
+{
+	vouch_logstore *ls = ctx;
+
+	return logstore_tile_via(ls->ops->get, ls->be, ls->name, level, index, width, out, err);
 }
 
 static int
@@ -483,7 +486,6 @@ vouch_logstore_free(vouch_logstore *ls)
 	vouch_buf_free(&ls->note);
 	vouch_buf_free(&ls->edge);
 	free(ls->name);
-	free(ls->dir);
 	free(ls);
 }
 

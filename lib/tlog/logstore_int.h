@@ -59,6 +59,14 @@ struct logstore_ops {
 extern const struct logstore_ops vouch_logstore_posix_ops;
 extern const struct logstore_ops vouch_logstore_s3pg_ops;
 
+/* Read a tile through get (a back end's or a directory's), falling back
+ * from a missing partial tile to the prefix of the full one; name is the
+ * storage, for messages. */
+typedef int (*logstore_getter)(void *ctx, const char *rel, size_t max, vouch_buf *out,
+                               vouch_err *err);
+int logstore_tile_via(logstore_getter get, void *ctx, const char *name, int level,
+                      uint64_t index, unsigned width, uint8_t *out, vouch_err *err);
+
 #define LOGSTORE_CREATE 0x100u /* open flag: a new log is being made */
 #define LOGSTORE_BUNDLE_MAX ((size_t)VOUCH_TILE_WIDTH * (VOUCH_ENTRY_MAX + 2))
 

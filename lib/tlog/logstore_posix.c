@@ -140,44 +140,17 @@ p_get(void *be, const char *rel, size_t max, vouch_buf *out, vouch_err *err)
 	return dir_get(((struct posix *)be)->dir, rel, max, out, err);
 }
 
+static int
+dir_getter(void *ctx, const char *rel, size_t max, vouch_buf *out, vouch_err *err)
+{
+	return dir_get(ctx, rel, max, out, err);
+}
+
 int
 vouch_logstore_read_tile(void *ctx, int level, uint64_t index, unsigned width, uint8_t *out,
                          vouch_err *err)
 {
-	const char *dir = ctx;
-	char rel[VOUCH_TILE_PATH_MAX], path[PATH_MAX];
-	vouch_buf b;
-	int rc, full;
-
-	vouch_buf_init(&b, VOUCH_TILE_BYTES + 1);
-	for (full = 0; full < 2; full++) {
-		vouch_err local;
-
-		vouch_err_clear(&local);
-		vouch_buf_reset(&b);
-		if ((rc = vouch_tile_path(level, index, full ? VOUCH_TILE_WIDTH : width, rel,
-		                          sizeof rel, err)) != VOUCH_OK ||
-		    (rc = path_join(path, sizeof path, dir, rel, err)) != VOUCH_OK)
-			goto out;
-		rc = read_exact_file(path, VOUCH_TILE_BYTES, &b, &local);
-		if (rc == VOUCH_OK)
-			break;
-		if (full || width == VOUCH_TILE_WIDTH || local.sys_errno != ENOENT) {
-			rc = vouch_err_set(err, rc, "%s", local.msg);
-			goto out;
-		}
-	}
-	if (b.len < (size_t)width * VOUCH_HASH_LEN ||
-	    (!full && b.len != (size_t)width * VOUCH_HASH_LEN) ||
-	    (full && b.len != VOUCH_TILE_BYTES)) {
-		rc = vouch_err_set(err, VOUCH_EINPUT, "'%s' has %zu bytes, not a tile of width %u",
-		                   rel, b.len, width);
-		goto out;
-	}
-	memcpy(out, b.data, (size_t)width * VOUCH_HASH_LEN);
-out:
-	vouch_buf_free(&b);
-	return rc;
+	return logstore_tile_via(dir_getter, ctx, ctx, level, index, width, out, err);
 }
 
 /* ---- the writer ---- */

@@ -56,7 +56,18 @@ struct s3pg {
 	uint64_t fence;
 	int in_txn;
 	vouch_buf leaves, subjects; /* COPY text of the pending index rows */
+	/* puts of the batch, sent together (in parallel) before its commit */
+	struct pending {
+		char rel[VOUCH_TILE_PATH_MAX];
+		uint8_t *data;
+		size_t len;
+		int rc;
+		vouch_err err;
+	} *pend;
+	size_t npend, cappend;
 };
+
+#define PUT_THREADS 8
 
 /* ---- S3 ---- */
 
@@ -249,12 +260,80 @@ cache_store(struct s3pg *s, const char *rel, const void *data, size_t n)
 	pthread_mutex_unlock(&s->pmu);
 }
 
+static void
+pend_clear(struct s3pg *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->npend; i++)
+		free(s->pend[i].data);
+	s->npend = 0;
+}
+
+struct flush {
+	struct s3pg *s;
+	pthread_mutex_t mu;
+	size_t next;
+};
+
+static void *
+flush_worker(void *arg)
+{
+	struct flush *f = arg;
+
+	for (;;) {
+		struct pending *p;
+		size_t i;
+
+		pthread_mutex_lock(&f->mu);
+		i = f->next++;
+		pthread_mutex_unlock(&f->mu);
+		if (i >= f->s->npend)
+			return NULL;
+		p = &f->s->pend[i];
+		vouch_err_clear(&p->err);
+		p->rc = s3_request(f->s, 1, p->rel, p->data, p->len, 0, NULL, 0, &p->err);
+	}
+}
+
+/* Send the batch's puts, PUT_THREADS at a time; all must succeed. */
+static int
+pend_flush(struct s3pg *s, vouch_err *err)
+{
+	pthread_t t[PUT_THREADS];
+	struct flush f = { s, PTHREAD_MUTEX_INITIALIZER, 0 };
+	size_t n = 0, i;
+	int rc = VOUCH_OK;
+
+	if (s->npend == 0)
+		return VOUCH_OK;
+	while (n < PUT_THREADS && n < s->npend && pthread_create(&t[n], NULL, flush_worker, &f) == 0)
+		n++;
+	if (n == 0)
+		flush_worker(&f);
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < s->npend && rc == VOUCH_OK; i++)
+		if (s->pend[i].rc != VOUCH_OK)
+			rc = vouch_err_set(err, s->pend[i].rc, "%s", s->pend[i].err.msg);
+	pend_clear(s);
+	return rc;
+}
+
 static int
 s_get(void *be, const char *rel, size_t max, vouch_buf *out, vouch_err *err)
 {
 	struct s3pg *s = be;
 	struct cached *c = cache_slot(s, rel);
 	int rc, hit = 0;
+	size_t i;
+
+	for (i = s->npend; i-- > 0;) /* written by this batch, not yet sent */
+		if (strcmp(s->pend[i].rel, rel) == 0) {
+			if (s->pend[i].len > max)
+				return vouch_err_set(err, VOUCH_ELIMIT, "'%s' is too large", rel);
+			return vouch_buf_append(out, s->pend[i].data, s->pend[i].len, err);
+		}
 
 	if (c != NULL) {
 		pthread_mutex_lock(&s->pmu);
@@ -276,15 +355,43 @@ s_get(void *be, const char *rel, size_t max, vouch_buf *out, vouch_err *err)
 	return rc;
 }
 
+/* Queued until the commit (pend_flush), so that a batch's tiles and
+ * bundles go up in parallel; get sees them meanwhile. */
 static int
 s_put(void *be, const char *rel, const void *data, size_t n, vouch_err *err)
 {
 	struct s3pg *s = be;
-	int rc = s3_request(s, 1, rel, data, n, 0, NULL, 0, err);
+	struct pending *p;
+	size_t i;
 
-	if (rc == VOUCH_OK)
-		cache_store(s, rel, data, n);
-	return rc;
+	if (strlen(rel) >= VOUCH_TILE_PATH_MAX)
+		return vouch_err_set(err, VOUCH_ELIMIT, "object name '%s' too long", rel);
+	for (i = 0; i < s->npend; i++)
+		if (strcmp(s->pend[i].rel, rel) == 0)
+			break;
+	if (i == s->npend) {
+		if (s->npend == s->cappend) {
+			size_t cap = s->cappend ? 2 * s->cappend : 32;
+
+			if ((p = realloc(s->pend, cap * sizeof *p)) == NULL)
+				return vouch_err_sys(err, VOUCH_ENOMEM, "batch");
+			s->pend = p;
+			s->cappend = cap;
+		}
+		s->npend++;
+	} else {
+		free(s->pend[i].data);
+	}
+	p = &s->pend[i];
+	snprintf(p->rel, sizeof p->rel, "%s", rel);
+	p->len = n;
+	if ((p->data = malloc(n + 1)) == NULL) {
+		s->npend--;
+		return vouch_err_sys(err, VOUCH_ENOMEM, "batch");
+	}
+	memcpy(p->data, data, n);
+	cache_store(s, rel, data, n);
+	return VOUCH_OK;
 }
 
 /* ---- PostgreSQL ---- */
@@ -464,7 +571,9 @@ s_begin(void *be, uint64_t old_size, vouch_err *err)
 
 	vouch_buf_reset(&s->leaves);
 	vouch_buf_reset(&s->subjects);
-	if ((rc = pg_run(s->w, "BEGIN", 0, NULL, NULL, err)) != VOUCH_OK)
+	/* the batch's tiles and bundles are all stored before its commit */
+	if ((rc = pend_flush(s, err)) != VOUCH_OK ||
+	    (rc = pg_run(s->w, "BEGIN", 0, NULL, NULL, err)) != VOUCH_OK)
 		return rc;
 	s->in_txn = 1;
 	if ((rc = pg_run(s->w, "SELECT size, fence FROM vouch_log WHERE log = $1 FOR UPDATE", 1,
@@ -792,6 +901,8 @@ s_free(void *be)
 		curl_easy_cleanup(s->pool[i]);
 	for (i = 0; i < CACHE_SLOTS; i++)
 		free(s->cache[i].data);
+	pend_clear(s);
+	free(s->pend);
 	pthread_mutex_destroy(&s->rmu);
 	pthread_mutex_destroy(&s->pmu);
 	vouch_buf_free(&s->leaves);

@@ -21,19 +21,7 @@ B=$VOUCH_BIN
 
 cc -O2 -pthread -o "$T/load" "$VOUCH_SRCDIR/tests/bench/tlog-load.c"
 "$B/vouch-keygen" -o "$T/log" >/dev/null
-python3 - "$T/envs" 100000 <<'PY'
-import base64, hashlib, json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(int(sys.argv[2])):
-        st = {"_type": "https://in-toto.io/Statement/v1",
-              "subject": [{"name": "a%d" % i,
-                           "digest": {"sha256": hashlib.sha256(b"%d" % i).hexdigest()}}],
-              "predicateType": "https://example.com/bench", "predicate": {"i": i}}
-        p = base64.b64encode(json.dumps(st, separators=(",", ":")).encode()).decode()
-        f.write(json.dumps({"payload": p, "payloadType": "application/vnd.in-toto+json",
-                            "signatures": [{"keyid": "", "sig": "AAAA"}]},
-                           separators=(",", ":")) + "\n")
-PY
+python3 "$VOUCH_SRCDIR/tests/bench/gen-envs.py" "$T/envs" 100000
 pg_start
 s3_start
 O=bench.example/log

@@ -71,7 +71,7 @@ s3_start() {
 	s3_install
 	S3_PORT=$(free_port)
 	mkdir -p "$T/s3"
-	"$S3RVER" -d "$T/s3" -a 127.0.0.1 -p "$S3_PORT" --no-vhost-buckets \
+	"$S3RVER" -d "$T/s3" -a 127.0.0.1 -p "$S3_PORT" --silent --no-vhost-buckets \
 		--configure-bucket vouch-test >"$T/s3.log" 2>&1 &
 	S3_PID=$!
 	PIDS="$PIDS $S3_PID"
