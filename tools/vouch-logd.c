@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,14 +296,41 @@ do_copy(struct logd *d, vouch_err *err)
 	return rc;
 }
 
+/* issue 20: a standby waiting for the log holds nothing: SIGINT or
+ * SIGTERM end it at once (cli_serve blocks them while the server starts) */
+static void
+standby_exit(int sig)
+{
+	(void)sig;
+	_exit(0);
+}
+
 static int
 l_start(void *arg, vouch_err *err)
 {
 	struct logd *d = arg;
+	struct sigaction sa, old_int, old_term;
+	sigset_t set;
+	int rc;
 
 	d->o.key = d->key;
 	d->o.log = log_line;
-	return vouch_logd_new(&d->o, &d->srv, err);
+	if (d->o.spec == NULL)
+		return vouch_logd_new(&d->o, &d->srv, err);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = standby_exit;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	rc = vouch_logd_new(&d->o, &d->srv, err);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return rc;
 }
 
 static unsigned

@@ -110,7 +110,14 @@ sleep 2
 if [ -s "$T/b.port" ]; then fail "a second writer did not wait"; else ok; fi
 expect_status 0 VL submit "$T/env4.json"
 expect_grep '"index":3,' "$T/out" "the first writer keeps the log while the second waits"
-kill -9 "$B_PID"
+# SIGTERM ends a waiting standby at once
+kill "$B_PID"
+i=0
+while kill -0 "$B_PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$B_PID" 2>/dev/null; then
+	fail "SIGTERM does not stop a waiting standby"
+	kill -9 "$B_PID"
+else ok; fi
 wait "$B_PID" 2>/dev/null || true
 # a writer deposed behind its back (the token moved on) signs nothing
 psql_q "UPDATE vouch_log SET fence = fence + 1 WHERE log = 'vouch-test/logs/a/'"
