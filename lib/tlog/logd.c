@@ -74,9 +74,13 @@ out:
 static int
 check_opts(const vouch_logd_opts *o, vouch_err *err)
 {
-	if (o->dir == NULL || o->origin == NULL || o->key == NULL || o->listen == NULL)
+	if ((o->dir == NULL) == (o->spec == NULL) || o->origin == NULL || o->key == NULL ||
+	    o->listen == NULL)
 		return vouch_err_set(err, VOUCH_EUSAGE,
-		                     "a log directory, origin, key and address are required");
+		                     "a log directory (or storage), origin, key and address are "
+		                     "required");
+	if (o->spec != NULL && o->nwitnesses > 0)
+		return vouch_err_set(err, VOUCH_EUSAGE, "witnesses need a log directory");
 	if (o->max_batch == 0 || o->max_batch > VOUCH_LOGSTORE_BATCH_MAX)
 		return vouch_err_set(err, VOUCH_EUSAGE, "the batch size must be 1 to %d",
 		                     VOUCH_LOGSTORE_BATCH_MAX);

@@ -73,6 +73,28 @@ serve_checkpoint(struct logd_http *h, struct MHD_Connection *c)
 	return ret;
 }
 
+/* issue 20: a tile or bundle from object storage */
+static enum MHD_Result
+serve_object(struct logd_http *h, struct MHD_Connection *c, const char *url)
+{
+	enum MHD_Result ret;
+	vouch_buf b;
+	int rc;
+
+	vouch_buf_init(&b, 0);
+	rc = vouch_logstore_get(logd_seq_reader(h->seq), url,
+	                        (size_t)VOUCH_TILE_WIDTH * (VOUCH_ENTRY_MAX + 2), &b, NULL);
+	if (rc == VOUCH_OK)
+		ret = reply(c, MHD_HTTP_OK, "application/octet-stream", b.data, b.len,
+		            "public, max-age=31536000, immutable");
+	else
+		ret = reply_error(c, rc == VOUCH_ENEGATIVE ? MHD_HTTP_NOT_FOUND
+		                                           : MHD_HTTP_SERVICE_UNAVAILABLE,
+		                  "no such tile");
+	vouch_buf_free(&b);
+	return ret;
+}
+
 static enum MHD_Result
 serve_tile(struct logd_http *h, struct MHD_Connection *c, const char *url)
 {
@@ -90,6 +112,8 @@ serve_tile(struct logd_http *h, struct MHD_Connection *c, const char *url)
 	/* only what the current checkpoint commits to */
 	if (width > vouch_tile_width(level, index, size))
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
+	if (h->o->dir == NULL)
+		return serve_object(h, c, url);
 	n = snprintf(path, sizeof path, "%s/%s", h->o->dir, url);
 	if (n < 0 || (size_t)n >= sizeof path)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such tile");
@@ -166,7 +190,7 @@ add_response_signed(const struct logd_http *h, uint64_t index, uint64_t size,
 	if (given != NULL) {
 		memcpy(proof, given, ngiven * VOUCH_HASH_LEN);
 		n = ngiven;
-	} else if ((rc = vouch_tilehashes_new(size, vouch_logstore_read_tile, (void *)h->o->dir, &th,
+	} else if ((rc = vouch_tilehashes_new(size, vouch_logstore_tile_read, logd_seq_reader(h->seq), &th,
 	                                      err)) != VOUCH_OK ||
 	           (rc = vouch_merkle_prove_inclusion(vouch_tilehashes_read, th, index, size,
 	                                              proof, &n, err)) != VOUCH_OK) {

@@ -57,6 +57,9 @@ enum { ST_QUEUED, ST_BATCH, ST_DONE, ST_FAILED };
 struct logd_seq {
 	const vouch_logd_opts *o;
 	vouch_logstore *store;
+	vouch_logstore *reader;    /* issue 20: the objects, for the read side */
+	vouch_logstore_spec spec;  /* o->spec, or posix:o->dir */
+	vouch_buf spec_storage;
 	pthread_rwlock_t store_rw; /* read: using s->store; write: replacing it */
 	pthread_mutex_t snap_mu;   /* note, note_len, size */
 	char *note;                /* current checkpoint note */
@@ -111,11 +114,50 @@ store_snapshot(struct logd_seq *s, vouch_err *err)
 static int
 store_open(struct logd_seq *s, unsigned flags, vouch_err *err)
 {
-	int rc = vouch_logstore_open_keyed(s->o->dir, s->o->origin, s->o->key, flags,
-	                                   vouch_logentry_indexer, NULL, vouch_logentry_keyer,
-	                                   NULL, &s->store, err);
+	int rc = vouch_logstore_open_spec(&s->spec, s->o->origin, s->o->key, flags,
+	                                  vouch_logentry_indexer, NULL, vouch_logentry_keyer,
+	                                  NULL, &s->store, err);
 
 	return rc == VOUCH_OK ? store_snapshot(s, err) : rc;
+}
+
+/* issue 20: the storage of the log: o->spec, or the directory */
+static int
+spec_init(struct logd_seq *s, vouch_err *err)
+{
+	int rc;
+
+	if (s->o->spec != NULL) {
+		s->spec = *s->o->spec;
+		return VOUCH_OK;
+	}
+	memset(&s->spec, 0, sizeof s->spec);
+	if ((rc = vouch_buf_append_str(&s->spec_storage, "posix:", err)) != VOUCH_OK ||
+	    (rc = vouch_buf_append_str(&s->spec_storage, s->o->dir, err)) != VOUCH_OK)
+		return rc;
+	s->spec.storage = vouch_buf_cstr(&s->spec_storage);
+	return VOUCH_OK;
+}
+
+/* issue 20: storage that failed (S3, PostgreSQL) may be back: reopen */
+static void
+store_revive(struct logd_seq *s)
+{
+	vouch_err err;
+
+	if (!s->broken)
+		return;
+	vouch_err_clear(&err);
+	pthread_rwlock_wrlock(&s->store_rw);
+	if (s->broken && s->store == NULL && store_open(s, 0, &err) == VOUCH_OK)
+		s->broken = 0;
+	pthread_rwlock_unlock(&s->store_rw);
+}
+
+vouch_logstore *
+logd_seq_reader(struct logd_seq *s)
+{
+	return s->reader;
 }
 
 int
@@ -346,7 +388,7 @@ batch_proofs(struct logd_seq *s, struct logd_item *batch, uint64_t first, uint64
 	struct logd_item *it;
 	uint64_t i;
 
-	if (vouch_tilehashes_new(size, vouch_logstore_read_tile, (void *)s->o->dir, &th, NULL) !=
+	if (vouch_tilehashes_new(size, vouch_logstore_tile_read, s->reader, &th, NULL) !=
 	    VOUCH_OK)
 		return;
 	for (i = first, it = batch; it != NULL; it = it->next, i++)
@@ -368,6 +410,7 @@ append_batch(struct logd_seq *s, struct logd_item *batch, size_t n, uint64_t *fi
 	int rc;
 
 	vouch_err_clear(&err);
+	store_revive(s);
 	pthread_rwlock_rdlock(&s->store_rw);
 	if (s->broken) {
 		rc = vouch_err_set(&err, VOUCH_EIO, "the log store is broken");
@@ -525,7 +568,7 @@ stored_leaf(struct logd_seq *s, uint64_t index, uint64_t size, vouch_hash leaf, 
 
 	if (tile == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
-	rc = vouch_logstore_read_tile((void *)s->o->dir, 0, n, vouch_tile_width(0, n, size), tile,
+	rc = vouch_logstore_tile_read(s->reader, 0, n, vouch_tile_width(0, n, size), tile,
 	                              err);
 	if (rc == VOUCH_OK)
 		memcpy(leaf, tile + (index % VOUCH_TILE_WIDTH) * VOUCH_HASH_LEN, VOUCH_HASH_LEN);
@@ -542,6 +585,7 @@ existing(struct logd_seq *s, const vouch_hash key, struct logd_result *r, vouch_
 	int rc;
 
 	memset(r, 0, sizeof *r);
+	store_revive(s);
 	pthread_rwlock_rdlock(&s->store_rw);
 	rc = s->store != NULL ? vouch_logstore_find_leaf(s->store, key, &r->index, err)
 	                      : vouch_err_set(err, VOUCH_EIO, "the log store is closed");
@@ -646,6 +690,7 @@ logd_seq_new(const vouch_logd_opts *o, struct logd_seq **out, vouch_err *err)
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	s->o = o;
+	vouch_buf_init(&s->spec_storage, 0);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_rwlock_init(&s->store_rw, NULL);
 	pthread_mutex_init(&s->snap_mu, NULL);
@@ -653,7 +698,12 @@ logd_seq_new(const vouch_logd_opts *o, struct logd_seq **out, vouch_err *err)
 	pthread_mutex_init(&s->hmu, NULL);
 	pthread_cond_init(&s->hcv, NULL);
 	s->locks_ready = 1;
-	if ((rc = store_open(s, o->reindex ? VOUCH_LOGSTORE_REINDEX : 0, err)) != VOUCH_OK ||
+	/* issue 20: on shared storage, wait as a standby for the writer's lease */
+	if ((rc = spec_init(s, err)) != VOUCH_OK ||
+	    (rc = vouch_logstore_open_reader(&s->spec, &s->reader, err)) != VOUCH_OK ||
+	    (rc = store_open(s, (o->reindex ? VOUCH_LOGSTORE_REINDEX : 0) |
+	                            (o->spec != NULL ? VOUCH_LOGSTORE_WAIT : 0),
+	                     err)) != VOUCH_OK ||
 	    (rc = witnesses_start(s, err)) != VOUCH_OK)
 		goto fail;
 	if ((e = pthread_create(&s->seq, NULL, sequencer, s)) != 0) {
@@ -707,6 +757,8 @@ logd_seq_free(struct logd_seq *s)
 	vouch_logwit_free(s->lw); /* issue 17 */
 	vouch_note_verifier_free(s->logver);
 	vouch_logstore_free(s->store);
+	vouch_logstore_free(s->reader);
+	vouch_buf_free(&s->spec_storage);
 	free(s->note);
 	if (s->locks_ready) {
 		pthread_cond_destroy(&s->hcv);

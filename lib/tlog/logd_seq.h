@@ -20,6 +20,7 @@
 #include "vouch/buf.h"
 #include "vouch/error.h"
 #include "vouch/logd.h"
+#include "vouch/logstore.h"
 #include "vouch/merkle.h"
 #include "logwitness_int.h"
 
@@ -57,6 +58,7 @@ void logd_seq_free(struct logd_seq *s);
 
 /* The witnesses, NULL without. */
 vouch_logwit *logd_seq_witnesses(struct logd_seq *s);
+vouch_logstore *logd_seq_reader(struct logd_seq *s); /* tiles and bundles, for reads */
 /* Append the current checkpoint note to out (NULL: do not) and give its
  * tree size. */
 int logd_seq_checkpoint(struct logd_seq *s, vouch_buf *out, uint64_t *size, vouch_err *err);

@@ -20,6 +20,7 @@
 #include "error.h"
 #include "key.h"
 #include "note.h"
+#include "logstore.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,7 +33,10 @@ extern "C" {
 typedef void (*vouch_logd_log_fn)(void *arg, const char *msg);
 
 typedef struct vouch_logd_opts {
-	const char *dir;             /* the log directory (required) */
+	const char *dir;             /* the log directory (this or spec) */
+	const vouch_logstore_spec *spec; /* issue 20: other storage (borrowed); the
+	                                server then waits for the writer's lease
+	                                before it listens (a standby) */
 	const char *origin;          /* the log's origin, also its key name (required) */
 	const vouch_key *key;        /* the log's Ed25519 private key (required;
 	                                borrowed, must outlive the server) */

@@ -17,6 +17,15 @@
  * Opening a store checks the tiles against the checkpoint, removes tiles
  * written for a batch the checkpoint never committed, and brings the
  * (unauthenticated, rebuildable) SQLite index up to the checkpoint.
+ *
+ * Other storage (issue 20): the same objects under a prefix of an
+ * S3-compatible bucket (requests signed with libcurl's AWS SigV4), and the
+ * writer's state and the index in PostgreSQL, which admits one writer at a
+ * time (a session advisory lock) and numbers each writer (a fencing token,
+ * stored with every checkpoint it commits; a commit by a writer whose token
+ * is no longer the current one is refused before its checkpoint is signed).
+ * The checkpoint object is written last, after the database commit that
+ * covers its tiles and bundles; at open it is rewritten from the database.
  */
 #ifndef VOUCH_LOGSTORE_H
 #define VOUCH_LOGSTORE_H
@@ -49,6 +58,43 @@ typedef int (*vouch_logstore_keyer)(void *ctx, const uint8_t *entry, size_t len,
 
 typedef struct vouch_logstore vouch_logstore;
 
+/* Where a log is kept.  storage is "posix:DIR", a bare DIR, or
+ * "s3://BUCKET[/PREFIX]"; the latter needs endpoint (an http(s) URL of an
+ * S3-compatible server, addressed path-style), db (a libpq connection
+ * string or URI, without a password: libpq takes it from PGPASSWORD or
+ * PGPASSFILE) and the access key and secret. */
+typedef struct vouch_logstore_spec {
+	const char *storage;
+	const char *endpoint;
+	const char *db;
+	const char *region;        /* NULL: us-east-1 */
+	const char *access_key;
+	const char *secret_key;
+	long timeout_ms;           /* per S3 request; 0: 10000 */
+	unsigned retries;          /* per S3 request after the first; 0: 5 */
+} vouch_logstore_spec;
+
+enum { VOUCH_LOGSTORE_POSIX = 1, VOUCH_LOGSTORE_S3 = 2 };
+
+#define VOUCH_LOGSTORE_BUCKET_MAX 63
+#define VOUCH_LOGSTORE_PREFIX_MAX 256
+
+/* A parsed storage string. */
+typedef struct vouch_logstore_loc {
+	int kind;                                    /* VOUCH_LOGSTORE_* */
+	const char *dir;                             /* posix: into the string */
+	char bucket[VOUCH_LOGSTORE_BUCKET_MAX + 1];  /* s3 */
+	char prefix[VOUCH_LOGSTORE_PREFIX_MAX + 1];  /* s3: "" or "a/b/" */
+} vouch_logstore_loc;
+
+/* Parse a storage string (see vouch_logstore_spec): VOUCH_EUSAGE naming it
+ * when it is not one.  A bucket is 3-63 of [a-z0-9.-]; a prefix is
+ * segments of [A-Za-z0-9._-] (not "." or "..") separated by single '/'. */
+int vouch_logstore_loc_parse(const char *storage, vouch_logstore_loc *out, vouch_err *err);
+/* Check an endpoint URL: http:// or https://, a host, an optional port,
+ * no user, path, query or fragment. */
+int vouch_logstore_endpoint_check(const char *url, vouch_err *err);
+
 /* Create DIR (it may exist but must hold no checkpoint) with an empty log:
  * a signed checkpoint of size 0.  key must be an Ed25519 private key. */
 int vouch_logstore_create(const char *dir, const char *origin, const vouch_key *key,
@@ -69,6 +115,40 @@ int vouch_logstore_open_keyed(const char *dir, const char *origin, const vouch_k
                               vouch_logstore_keyer keyer, void *kctx,
                               vouch_logstore **out, vouch_err *err);
 void vouch_logstore_free(vouch_logstore *ls);
+
+#define VOUCH_LOGSTORE_WAIT 2u     /* wait for another writer to let go */
+
+/* vouch_logstore_create / _open_keyed on any storage.  With
+ * VOUCH_LOGSTORE_WAIT, open waits (as a standby) while another writer
+ * holds the log; without, it answers VOUCH_EEXIST. */
+int vouch_logstore_create_spec(const vouch_logstore_spec *spec, const char *origin,
+                               const vouch_key *key, vouch_err *err);
+int vouch_logstore_open_spec(const vouch_logstore_spec *spec, const char *origin,
+                             const vouch_key *key, unsigned flags,
+                             vouch_logstore_indexer indexer, void *ictx,
+                             vouch_logstore_keyer keyer, void *kctx, vouch_logstore **out,
+                             vouch_err *err);
+/* A read-only handle on the objects of a log (no lock, no index, no
+ * checkpoint check): for vouch_logstore_get and vouch_logstore_tile_read,
+ * which are safe from any thread. */
+int vouch_logstore_open_reader(const vouch_logstore_spec *spec, vouch_logstore **out,
+                               vouch_err *err);
+/* Object rel (a tlog-tiles path) into out (appended); VOUCH_ENEGATIVE if
+ * there is none. */
+int vouch_logstore_get(vouch_logstore *ls, const char *rel, size_t max, vouch_buf *out,
+                       vouch_err *err);
+/* A vouch_tile_reader over a store or reader (ctx is the vouch_logstore). */
+int vouch_logstore_tile_read(void *ctx, int level, uint64_t index, unsigned width,
+                             uint8_t *out, vouch_err *err);
+/* The writer's fencing token (0 on POSIX storage). */
+uint64_t vouch_logstore_fence(const vouch_logstore *ls);
+/* Copy the log in from (its checkpoint, the tiles and bundles it covers)
+ * into to, which must hold no log, checking the copy against the
+ * checkpoint before publishing it there, and index it. */
+int vouch_logstore_copy(const vouch_logstore_spec *from, const vouch_logstore_spec *to,
+                        const char *origin, const vouch_key *key,
+                        vouch_logstore_indexer indexer, vouch_logstore_keyer keyer,
+                        vouch_err *err);
 
 /* The current (committed) checkpoint and its signed note. */
 const vouch_checkpoint *vouch_logstore_checkpoint(const vouch_logstore *ls);

@@ -26,21 +26,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 cc -O2 -pthread -o "$T/load" "$src/tests/bench/tlog-load.c"
 "$B/vouch-keygen" -o "$T/log" >/dev/null
 "$B/vouch-logd" -d "$T/log.d" -k "$T/log.key" -o bench.example/log --init >/dev/null
-# unique in-toto envelopes (the server does not check signatures without
-# --submitters, so a placeholder signature will do)
-python3 - "$T/envs" 120000 <<'EOF'
-import base64, hashlib, json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(int(sys.argv[2])):
-        st = {"_type": "https://in-toto.io/Statement/v1",
-              "subject": [{"name": "a%d" % i,
-                           "digest": {"sha256": hashlib.sha256(b"%d" % i).hexdigest()}}],
-              "predicateType": "https://example.com/bench", "predicate": {"i": i}}
-        p = base64.b64encode(json.dumps(st, separators=(",", ":")).encode()).decode()
-        f.write(json.dumps({"payload": p, "payloadType": "application/vnd.in-toto+json",
-                            "signatures": [{"keyid": "", "sig": "AAAA"}]},
-                           separators=(",", ":")) + "\n")
-EOF
+python3 "$src/tests/bench/gen-envs.py" "$T/envs" 120000
 
 # CPU seconds (user + system) a process has used
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"; }

@@ -364,7 +364,80 @@ test_read_tile_fallback(void)
 	CU_ASSERT_NOT_EQUAL(vouch_logstore_read_tile(dir, 0, 2, 1, t, NULL), VOUCH_OK);
 }
 
+/* issue 20: where a log is kept */
+static void
+test_storage_location(void)
+{
+	vouch_logstore_loc loc;
+	vouch_err e;
+
+	CU_ASSERT_EQUAL(vouch_logstore_loc_parse("s3://vouch-test/logs/a", &loc, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(loc.kind, VOUCH_LOGSTORE_S3);
+	CU_ASSERT_STRING_EQUAL(loc.bucket, "vouch-test");
+	CU_ASSERT_STRING_EQUAL(loc.prefix, "logs/a/");
+	CU_ASSERT_EQUAL(vouch_logstore_loc_parse("s3://abc/", &loc, NULL), VOUCH_OK);
+	CU_ASSERT_STRING_EQUAL(loc.prefix, "");
+	CU_ASSERT_EQUAL(vouch_logstore_loc_parse("posix:/srv/log", &loc, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(loc.kind, VOUCH_LOGSTORE_POSIX);
+	CU_ASSERT_STRING_EQUAL(loc.dir, "/srv/log");
+	CU_ASSERT_EQUAL(vouch_logstore_loc_parse("rel/dir", &loc, NULL), VOUCH_OK);
+	CU_ASSERT_STRING_EQUAL(loc.dir, "rel/dir");
+	vouch_err_clear(&e);
+	CU_ASSERT_EQUAL(vouch_logstore_loc_parse("s3://Ab/x", &loc, &e), VOUCH_EUSAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "'s3://Ab/x'"));
+	CU_ASSERT_EQUAL(vouch_logstore_loc_parse("s3://abc/a//b", &loc, NULL), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(vouch_logstore_loc_parse("s3://abc/a/../b", &loc, NULL), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(vouch_logstore_loc_parse("s3://abc/a b", &loc, NULL), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(vouch_logstore_loc_parse("gs://abc/x", &loc, NULL), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(vouch_logstore_loc_parse("posix:", &loc, NULL), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(vouch_logstore_loc_parse("", &loc, NULL), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(vouch_logstore_endpoint_check("http://127.0.0.1:9000", NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_logstore_endpoint_check("https://s3.example.org/", NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_logstore_endpoint_check("http://u:p@h", NULL), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(vouch_logstore_endpoint_check("http://h:0", NULL), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(vouch_logstore_endpoint_check("http://h:65536", NULL), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(vouch_logstore_endpoint_check("http://h/path", NULL), VOUCH_EUSAGE);
+	CU_ASSERT_EQUAL(vouch_logstore_endpoint_check("ftp://h", NULL), VOUCH_EUSAGE);
+}
+
+/* the directory store through vouch_logstore_open_spec and a reader */
+static void
+test_spec_and_reader(void)
+{
+	char dir[PATH_MAX], spec_s[PATH_MAX + 8];
+	vouch_logstore_spec spec;
+	vouch_logstore *ls = NULL, *rd = NULL;
+	uint8_t t[VOUCH_TILE_BYTES];
+	vouch_buf b;
+
+	load();
+	snprintf(dir, sizeof dir, "%s", newdir("spec"));
+	snprintf(spec_s, sizeof spec_s, "posix:%s", dir);
+	memset(&spec, 0, sizeof spec);
+	spec.storage = spec_s;
+	CU_ASSERT_EQUAL_FATAL(vouch_logstore_create_spec(&spec, ORIGIN, key, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_logstore_create_spec(&spec, ORIGIN, key, NULL), VOUCH_EEXIST);
+	CU_ASSERT_EQUAL_FATAL(vouch_logstore_open_spec(&spec, ORIGIN, key, 0, NULL, NULL, NULL,
+	                                               NULL, &ls, NULL),
+	                      VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_logstore_fence(ls), 0);
+	append_range(ls, 0, 300);
+	CU_ASSERT_EQUAL_FATAL(vouch_logstore_open_reader(&spec, &rd, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_logstore_tile_read(rd, 0, 1, 44, t, NULL), VOUCH_OK);
+	CU_ASSERT_NOT_EQUAL(vouch_logstore_tile_read(rd, 0, 1, 45, t, NULL), VOUCH_OK);
+	vouch_buf_init(&b, 0);
+	CU_ASSERT_EQUAL(vouch_logstore_get(rd, "checkpoint", 4096, &b, NULL), VOUCH_OK);
+	CU_ASSERT(b.len > 0 && memcmp(b.data, ORIGIN "\n300\n", strlen(ORIGIN) + 5) == 0);
+	vouch_buf_reset(&b);
+	CU_ASSERT_EQUAL(vouch_logstore_get(rd, "tile/9/000", 4096, &b, NULL), VOUCH_ENEGATIVE);
+	vouch_buf_free(&b);
+	vouch_logstore_free(rd);
+	vouch_logstore_free(ls);
+}
+
 static const struct test_case cases[] = {
+	{ "storage locations and endpoints", test_storage_location },
+	{ "open by storage spec, reader", test_spec_and_reader },
 	{ "create, lock, append, read", test_create_and_lock },
 	{ "the 70000-entry vector log on disk", test_vector_log },
 	{ "recovery after a crash mid-batch", test_recovery },
