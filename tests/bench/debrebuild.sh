@@ -13,7 +13,13 @@
 # /out, uid 1000, the same environment variables and steps, and with a
 # recipe clock the host's libfaketime preloaded with the same settings.  It
 # lacks the sandbox's checks (digests of the environment and sources), its
-# namespaces and limits: the difference is vouch's overhead.  The pairs
+# namespaces and limits: the difference is vouch's overhead.  The chroot
+# build runs in a session of its own (setsid), as the sandbox's does: with
+# the kernel's autogroup scheduling (sched_autogroup_enabled) a new session
+# gets its own CPU share, so a chroot build left in the caller's session
+# shares one share with everything else that session runs, and on a busy
+# machine comes out far slower than the sandbox's for that reason alone
+# (the first version of this bench measured ratios of 0.39 to 0.85).  The pairs
 # alternate which side runs first (ABBA), so neither always gets the page
 # cache the other warmed or the machine's quieter moment.  Needs root.
 set -eu
@@ -25,6 +31,7 @@ d=${1:?usage: debrebuild.sh DEBREBUILD-OUTDIR [N]}
 n=${2:-5}
 work=$(mktemp -d "${TMPDIR:-/tmp}/vouch-bench-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+trap 'exit 2' INT TERM HUP
 python3 - "$d/recipe.json" "$work" <<'PY'
 import json, shlex, sys
 r = json.load(open(sys.argv[1]))
@@ -103,7 +110,7 @@ chroot_build() {
 		while read -r f; do cp "$f" "$root$wd/"; done <"$work/files"
 		chown -R 1000:1000 "$root/build"
 		cp "$work/steps.sh" "$root/tmp/steps.sh"
-		chroot --userspec=1000:1000 "$root" sh /tmp/steps.sh >"$work/chroot.log" 2>&1 || {
+		setsid -w chroot --userspec=1000:1000 "$root" sh /tmp/steps.sh >"$work/chroot.log" 2>&1 || {
 			tail -5 "$work/chroot.log" >&2
 			exit 1
 		}

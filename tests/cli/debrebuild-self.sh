@@ -50,7 +50,7 @@ lintian --fail-on error,warning \
 grep -q '^[EW]:' "$T/lintian" && fail "lintian: $(grep '^[EW]:' "$T/lintian" | head -3)" || ok
 
 # the rebuild from the first build's .buildinfo, in a fresh environment
-debrebuild_again vouch
+debrebuild_again vouch -s "$T/src"
 # the provenance names vouch's own source package by its digest
 grep -q "\"source/$(basename "$dsc")\"" "$T/vouch/provenance.json" && ok ||
 	fail "the provenance does not name $(basename "$dsc")"

@@ -222,19 +222,21 @@ debrebuild_setup() {
 	export VOUCH_BINDIR
 }
 
-# debrebuild_again NAME: rebuilds from the first build's .buildinfo ($BI,
-# in $FIRST) into $T/NAME, in the environment the .buildinfo's list makes:
+# debrebuild_again NAME [vouch-debrebuild options]: rebuilds from the first
+# build's .buildinfo ($BI, in $FIRST) into $T/NAME (the source from the
+# archive, or e.g. -s DIR), in the environment the .buildinfo's list makes:
 # vouch-debrebuild exits 0, every .deb the .buildinfo lists is reproduced
 # and bit-identical to the first build's, the environment is not the first
 # build's (that list was apt's resolution, without the Essential set) and
 # the clock is fixed.
 debrebuild_again() {
 	n=$1
+	shift
 	sed -n '/^Checksums-Sha256:/,/^[^ ]/s/^ [0-9a-f]\{64\} [0-9]* \(.*deb\)$/\1/p' "$BI" |
 		sort >"$T/$n.want"
 	[ -s "$T/$n.want" ] && ok || fail "$n: the .buildinfo names no .deb"
 	set +e
-	"$VOUCH_BIN/vouch-debrebuild" -c /var/cache/vouch-test/debrebuild -o "$T/$n" "$BI" \
+	"$VOUCH_BIN/vouch-debrebuild" -c /var/cache/vouch-test/debrebuild "$@" -o "$T/$n" "$BI" \
 		>"$T/$n.out" 2>"$T/$n.err"
 	rc=$?
 	set -e
