@@ -228,7 +228,8 @@ debrebuild_setup() {
 # vouch-debrebuild exits 0, every .deb the .buildinfo lists is reproduced
 # and bit-identical to the first build's, the environment is not the first
 # build's (that list was apt's resolution, without the Essential set) and
-# the clock is fixed.
+# the provenance names the clock (fixed, unless the options say --clock
+# real).
 debrebuild_again() {
 	n=$1
 	shift
@@ -249,8 +250,12 @@ debrebuild_again() {
 	done <"$T/$n.want"
 	cmp -s "$FIRST/environment.list" "$T/$n/environment.list" &&
 		fail "$n: the rebuild reused the first build's environment" || ok
-	grep -q '"kind":"libfaketime"' "$T/$n/provenance.json" && ok ||
-		fail "$n: the rebuild's clock is not fixed"
+	case " $* " in
+	*" --clock real "*) clock=real ;;
+	*) clock=libfaketime ;;
+	esac
+	grep -q "\"clock\":{\"kind\":\"$clock\"" "$T/$n/provenance.json" && ok ||
+		fail "$n: the provenance does not say the clock was $clock"
 }
 
 # debrebuild_first NAME [vouch-debrebuild options]: the first build of a
