@@ -84,9 +84,30 @@ build_type(const vouch_buildinfo *b, const char *host_arch)
 	return all && any ? "--build=binary" : all ? "--build=all" : any ? "--build=any" : NULL;
 }
 
+/* With the clock fixed in the past (Build-Date, SOURCE_DATE_EPOCH), the
+ * files dpkg-source writes (patched ones) carry the real time, which the
+ * build's clock sees as the future: Meson stops on "clock skew", make may
+ * loop.  Those newer than the clock's start are set back to it, with the
+ * explicit time (libfaketime leaves explicit times alone). */
+static int
+add_clamp_step(cJSON *steps, const char *srcdir, long long start, vouch_err *err)
+{
+	char at[32];
+	cJSON *s;
+
+	snprintf(at, sizeof(at), "@%lld", start);
+	if ((s = add_step(steps, err)) == NULL)
+		return VOUCH_ENOMEM;
+	return add_str(s, "find", err) || add_str(s, srcdir, err) ||
+	    add_str(s, "-newermt", err) || add_str(s, at, err) || add_str(s, "-exec", err) ||
+	    add_str(s, "touch", err) || add_str(s, "-h", err) || add_str(s, "-d", err) ||
+	    add_str(s, at, err) || add_str(s, "{}", err) || add_str(s, "+", err)
+	    ? VOUCH_ENOMEM : VOUCH_OK;
+}
+
 static int
 add_steps(const vouch_buildinfo *b, const vouch_buildinfo_recipe_opts *o, const char *dsc,
-          const char *srcdir, cJSON *root, vouch_err *err)
+          const char *srcdir, long long sde, cJSON *root, vouch_err *err)
 {
 	cJSON *steps = vouch_json_add_array(root, "steps", err), *s;
 	const char *type = build_type(b, o->host_arch);
@@ -103,6 +124,10 @@ add_steps(const vouch_buildinfo *b, const vouch_buildinfo_recipe_opts *o, const 
 	if ((rc = add_str(s, "dpkg-source", err)) || (rc = add_str(s, "--no-check", err)) ||
 	    (rc = add_str(s, "-x", err)) || (rc = add_str(s, dsc, err)) ||
 	    (rc = add_str(s, srcdir, err)))
+		return rc;
+	if (o->clock != VOUCH_BUILDINFO_CLOCK_REAL &&
+	    (rc = add_clamp_step(steps, srcdir, o->clock == VOUCH_BUILDINFO_CLOCK_BUILD_DATE
+	        ? b->build_date_epoch : sde, err)) != VOUCH_OK)
 		return rc;
 	if ((s = add_step(steps, err)) == NULL)
 		return VOUCH_ENOMEM;
@@ -246,7 +271,7 @@ vouch_buildinfo_recipe(const vouch_buildinfo *b, const vouch_buildinfo_recipe_op
 	    (rc = paths(b, workdir, sizeof(workdir), srcdir, sizeof(srcdir), err)) != VOUCH_OK ||
 	    (rc = add_head(b, o, root, sde, workdir, err)) != VOUCH_OK ||
 	    (rc = add_sources(o, root, &dsc, err)) != VOUCH_OK ||
-	    (rc = add_steps(b, o, dsc, srcdir, root, err)) != VOUCH_OK)
+	    (rc = add_steps(b, o, dsc, srcdir, sde, root, err)) != VOUCH_OK)
 		goto out;
 	if ((outs = vouch_json_add_array(root, "outputs", err)) == NULL ||
 	    add_str(outs, "*deb", err) != VOUCH_OK || add_str(outs, "*.buildinfo", err) != VOUCH_OK) {

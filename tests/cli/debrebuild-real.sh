@@ -12,32 +12,13 @@
 # (debootstrap, chroot) and Debian's archive; never skipped silently.
 . "$VOUCH_SRCDIR/tests/cli/lib.sh"
 real_world_test
+debrebuild_setup
 DR="$VOUCH_BIN/vouch-debrebuild"
-VOUCH_BINDIR=$VOUCH_BIN
-export VOUCH_BINDIR
-if [ "$(id -u)" -ne 0 ]; then
-	fail "needs root (debootstrap, chroot) and Debian's archive"
-	finish
-	exit 1
-fi
 CACHE=/var/cache/vouch-test/debrebuild
 mkdir -p "$CACHE"
 
 # The first build, once (its .buildinfo and .debs are kept).
-FIRST=/var/cache/vouch-test/first-hello
-(
-	flock 9
-	if [ ! -f "$FIRST/done" ]; then
-		rm -rf "$FIRST"
-		"$DR" -c "$CACHE" --from-archive hello=2.10-3 -o "$FIRST.tmp" >"$T/first.out" 2>&1 || {
-			tail -5 "$T/first.out" >&2
-			rm -rf "$FIRST.tmp"
-			exit 1
-		}
-		touch "$FIRST.tmp/done"
-		mv "$FIRST.tmp" "$FIRST"
-	fi
-) 9>/var/cache/vouch-test/first-hello.lock && ok || fail "the first build of hello failed"
+debrebuild_first hello --from-archive hello=2.10-3 && ok || fail "the first build of hello failed"
 BI=$FIRST/rebuilt/hello_2.10-3_amd64.buildinfo
 expect_status 0 "$VOUCH_BIN/vouch-buildinfo" "$BI"
 expect_grep '"buildPath":"/build/reproducible-path/hello-2.10"' "$T/out" "the first build's Build-Path"

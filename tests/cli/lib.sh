@@ -209,6 +209,82 @@ real_world_test() {
 	fi
 }
 
+# debrebuild_setup: the tests that rebuild real Debian packages need root
+# (debootstrap, chroot) and Debian's archive; vouch-debrebuild finds the
+# tools of this build.
+debrebuild_setup() {
+	if [ "$(id -u)" -ne 0 ]; then
+		fail "needs root (debootstrap, chroot) and Debian's archive"
+		finish
+		exit 1
+	fi
+	VOUCH_BINDIR=$VOUCH_BIN
+	export VOUCH_BINDIR
+}
+
+# debrebuild_again NAME [vouch-debrebuild options]: rebuilds from the first
+# build's .buildinfo ($BI, in $FIRST) into $T/NAME (the source from the
+# archive, or e.g. -s DIR), in the environment the .buildinfo's list makes:
+# vouch-debrebuild exits 0, every .deb the .buildinfo lists is reproduced
+# and bit-identical to the first build's, the environment is not the first
+# build's (that list was apt's resolution, without the Essential set) and
+# the provenance names the clock (fixed, unless the options say --clock
+# real).
+debrebuild_again() {
+	n=$1
+	shift
+	sed -n '/^Checksums-Sha256:/,/^[^ ]/s/^ [0-9a-f]\{64\} [0-9]* \(.*deb\)$/\1/p' "$BI" |
+		sort >"$T/$n.want"
+	[ -s "$T/$n.want" ] && ok || fail "$n: the .buildinfo names no .deb"
+	set +e
+	"$VOUCH_BIN/vouch-debrebuild" -c /var/cache/vouch-test/debrebuild "$@" -o "$T/$n" "$BI" \
+		>"$T/$n.out" 2>"$T/$n.err"
+	rc=$?
+	set -e
+	[ $rc -eq 0 ] && ok || fail "$n: vouch-debrebuild exited $rc: $(head -3 "$T/$n.err") $(grep -v '^reproduced' "$T/$n.out" | head -3)"
+	sed -n 's/^reproduced //p' "$T/$n.out" | sort >"$T/$n.got"
+	expect_same "$T/$n.want" "$T/$n.got" "$n: every .deb reproduced"
+	while read -r d; do
+		cmp -s "$FIRST/rebuilt/$d" "$T/$n/rebuilt/$d" && ok ||
+			fail "$n: $d differs from the first build's"
+	done <"$T/$n.want"
+	cmp -s "$FIRST/environment.list" "$T/$n/environment.list" &&
+		fail "$n: the rebuild reused the first build's environment" || ok
+	case " $* " in
+	*" --clock real "*) clock=real ;;
+	*) clock=libfaketime ;;
+	esac
+	grep -q "\"clock\":{\"kind\":\"$clock\"" "$T/$n/provenance.json" && ok ||
+		fail "$n: the provenance does not say the clock was $clock"
+}
+
+# debrebuild_first NAME [vouch-debrebuild options]: the first build of a
+# Debian source package (vouch-debrebuild with the options given, e.g.
+# --from-archive SRC=VERSION or -s DIR), made once into
+# /var/cache/vouch-test/first-NAME (flock'd; renamed into place when
+# complete, so an entry is whole or absent); sets FIRST.  Needs root.
+debrebuild_first() {
+	fname=$1
+	shift
+	FIRST=/var/cache/vouch-test/first-$fname
+	mkdir -p /var/cache/vouch-test/debrebuild
+	(
+		flock 9
+		if [ ! -f "$FIRST/done" ]; then
+			rm -rf "$FIRST" "$FIRST.tmp"
+			VOUCH_BINDIR=$VOUCH_BIN "$VOUCH_BIN/vouch-debrebuild" \
+				-c /var/cache/vouch-test/debrebuild "$@" -o "$FIRST.tmp" \
+				>"$T/first-$fname.out" 2>&1 || {
+				tail -5 "$T/first-$fname.out" >&2
+				rm -rf "$FIRST.tmp"
+				exit 1
+			}
+			touch "$FIRST.tmp/done"
+			mv "$FIRST.tmp" "$FIRST"
+		fi
+	) 9>"/var/cache/vouch-test/first-$fname.lock"
+}
+
 finish() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
