@@ -13,7 +13,7 @@
 # (flock'd); with them warm the test is four rebuilds.  Needs root
 # (debootstrap, chroot) and Debian's archive; never skipped silently.
 . "$VOUCH_SRCDIR/tests/cli/lib.sh"
-real_world_test
+long_real_world_test
 debrebuild_setup
 
 # source=version, the build system, a build dependency that proves the
