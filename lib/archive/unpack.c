@@ -588,14 +588,12 @@ int
 vouch_unpack_file(const char *archive, const char *target, const vouch_unpack_opts *opts,
                   vouch_unpack_result *res, vouch_err *err)
 {
-	int fd, rc;
+	vouch_input in;
+	int rc;
 
-	if (strcmp(archive, "-") == 0)
-		return (rc = vouch_stdin_check(err)) != VOUCH_OK ? rc
-		    : vouch_unpack_fd(STDIN_FILENO, "<stdin>", target, opts, res, err);
-	if ((rc = vouch_open_regular(archive, &fd, err)) != VOUCH_OK)
+	if ((rc = vouch_input_open(&in, archive, VOUCH_INPUT_STDIN, NULL, err)) != VOUCH_OK)
 		return rc;
-	rc = vouch_unpack_fd(fd, archive, target, opts, res, err);
-	close(fd);
+	rc = vouch_unpack_fd(in.fd, in.label, target, opts, res, err);
+	vouch_input_close(&in);
 	return rc;
 }
