@@ -162,6 +162,33 @@ vouch_read_file(const char *path, size_t max, vouch_buf *out, vouch_err *err)
 }
 
 int
+vouch_doc_begin(const char *what, size_t len, size_t max, size_t size, void **out,
+                vouch_err *err)
+{
+	*out = NULL;
+	if (len > max)
+		return vouch_err_set(err, VOUCH_ELIMIT, "%s: larger than %zu bytes", what, max);
+	if ((*out = calloc(1, size)) == NULL)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	return VOUCH_OK;
+}
+
+int
+vouch_doc_load(const char *path, size_t max, const char *what, vouch_doc_parse_fn parse,
+               void *ctx, vouch_err *err)
+{
+	vouch_buf b;
+	int rc;
+
+	vouch_buf_init(&b, max + 1);
+	rc = vouch_read_file(path, max, &b, err);   /* names path */
+	if (rc == VOUCH_OK && (rc = parse(vouch_buf_cstr(&b), b.len, ctx, err)) != VOUCH_OK)
+		vouch_err_prefix(err, "%s%s'%s'", what, *what ? " " : "", path);
+	vouch_buf_free(&b);
+	return rc;
+}
+
+int
 vouch_write_all(int fd, const void *data, size_t n, const char *name, vouch_err *err)
 {
 	const unsigned char *p = data;

@@ -123,6 +123,21 @@ void vouch_lines_free(vouch_lines *r);
  * path comes from untrusted data. */
 int vouch_read_file(const char *path, size_t max, vouch_buf *out, vouch_err *err);
 
+/* ---- whole documents (a recipe, a policy, a .buildinfo) ----
+ * Every parser of a whole document starts with vouch_doc_begin: more than
+ * max bytes is refused ("WHAT: larger than MAX bytes", VOUCH_ELIMIT), else
+ * *out gets size zeroed bytes, the caller's to free. */
+int vouch_doc_begin(const char *what, size_t len, size_t max, size_t size, void **out,
+                    vouch_err *err);
+
+/* Every loader reads path ("-" = stdin, at most max bytes, NUL-terminated)
+ * and hands it to parse(data, len, ctx, err); a parse error is prefixed
+ * with what and the quoted path ("policy 'p.json': ...", or "'p.json': ..."
+ * when what is ""). */
+typedef int (*vouch_doc_parse_fn)(const char *data, size_t len, void *ctx, vouch_err *err);
+int vouch_doc_load(const char *path, size_t max, const char *what, vouch_doc_parse_fn parse,
+                   void *ctx, vouch_err *err);
+
 /* Write data to fd completely, retrying on EINTR and short writes. */
 int vouch_write_all(int fd, const void *data, size_t n, const char *name, vouch_err *err);
 
