@@ -394,7 +394,7 @@ flush_lines(struct attest *a, int force, vouch_err *err)
 static const char *
 display_name(const char *path)
 {
-	return strcmp(path, "-") == 0 ? "standard input" : path;
+	return strcmp(path, "-") == 0 ? VOUCH_STDIN_NAME : path;
 }
 
 /* -l: one envelope per line of path. */
@@ -402,13 +402,14 @@ static int
 sign_lines(struct attest *a, vouch_envelope_signer *sg, const char *path, vouch_err *err)
 {
 	const char *name = display_name(path), *line;
+	vouch_input in;
 	vouch_lines r;
 	size_t len;
-	int fd = 0, rc;
+	int rc;
 
-	if (strcmp(path, "-") != 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", path);
-	vouch_lines_init(&r, fd, name, a->max_size);
+	if ((rc = vouch_input_open(&in, path, VOUCH_INPUT_STDIN, NULL, err)) != VOUCH_OK)
+		return rc;
+	vouch_lines_init(&r, in.fd, name, a->max_size);
 	while ((rc = vouch_lines_next(&r, &line, &len, err)) == VOUCH_OK && line != NULL) {
 		if ((rc = vouch_envelope_signer_sign(sg, line, len, &a->out, err)) != VOUCH_OK) {
 			vouch_err_prefix(err, "line %zu of '%s'", r.lineno, name);
@@ -418,8 +419,7 @@ sign_lines(struct attest *a, vouch_envelope_signer *sg, const char *path, vouch_
 			break;
 	}
 	vouch_lines_free(&r);
-	if (fd != 0)
-		close(fd);
+	vouch_input_close(&in);
 	return rc;
 }
 

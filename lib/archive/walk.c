@@ -448,12 +448,6 @@ vouch_walk_readlink(const vouch_walk_entry *e, vouch_buf *target, vouch_err *err
 	return VOUCH_OK;
 }
 
-int
-vouch_open_input(const char *path, int *fd, vouch_err *err)
-{
-	return vouch_open_regular(path, fd, err);
-}
-
 /* ---- archive members ---- */
 
 #define MEMBER_CHUNK VOUCH_READ_CHUNK

@@ -270,7 +270,7 @@ single_document(const struct run *r, const vouch_buf *in)
 static int
 one_input(struct run *r, const char *path, vouch_err *err)
 {
-	const char *name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+	const char *name = strcmp(path, "-") == 0 ? VOUCH_STDIN_NAME : path;
 	vouch_buf in, where;
 	size_t start = 0, lineno = 0;
 	int rc;

@@ -849,17 +849,17 @@ cmp_top(struct cmp_ctx *c, const char *a, const char *b, const struct stat *sa,
 	return rc;
 }
 
-/* What the user names must be a file or a directory: a device or a FIFO
- * is trouble (exit 2), never "different". */
+/* What the user names must be a file or a directory (opened the way every
+ * tool opens its inputs): a device or a FIFO is trouble (exit 2), never
+ * "different". */
 static int
-top_kind(const char *path, const struct stat *st, vouch_err *err)
+top_input(const char *path, struct stat *st, vouch_err *err)
 {
-	char q[200];
+	vouch_input in;
+	int rc = vouch_input_open(&in, path, VOUCH_INPUT_DIR, st, err);
 
-	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode))
-		return VOUCH_OK;
-	return vouch_err_set(err, VOUCH_EINPUT, "'%s': not a regular file or directory",
-	                     vouch_quote(path, strlen(path), q, sizeof(q)));
+	vouch_input_close(&in);
+	return rc;
 }
 
 int
@@ -874,11 +874,7 @@ vouch_compare(const char *a, const char *b, const struct vouch_compare_opts *o,
 
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
-	if (stat(a, &sa) != 0)
-		return vouch_err_sys(err, VOUCH_EIO, "'%s'", a);
-	if (stat(b, &sb) != 0)
-		return vouch_err_sys(err, VOUCH_EIO, "'%s'", b);
-	if ((rc = top_kind(a, &sa, err)) != VOUCH_OK || (rc = top_kind(b, &sb, err)) != VOUCH_OK)
+	if ((rc = top_input(a, &sa, err)) != VOUCH_OK || (rc = top_input(b, &sb, err)) != VOUCH_OK)
 		return rc;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)

@@ -211,14 +211,13 @@ out:
 int
 vouch_digest_file(const char *path, unsigned want, vouch_digests *out, vouch_err *err)
 {
-	int fd, rc;
+	vouch_input in;
+	int rc;
 
-	if (strcmp(path, "-") == 0)
-		return vouch_digest_fd(STDIN_FILENO, "<stdin>", want, out, err);
-	if ((rc = vouch_open_regular(path, &fd, err)) != VOUCH_OK)
+	if ((rc = vouch_input_open(&in, path, VOUCH_INPUT_STDIN, NULL, err)) != VOUCH_OK)
 		return rc;
-	rc = vouch_digest_fd(fd, path, want, out, err);
-	close(fd);
+	rc = vouch_digest_fd(in.fd, in.label, want, out, err);
+	vouch_input_close(&in);
 	return rc;
 }
 

@@ -146,23 +146,45 @@ vouch_lines_next(vouch_lines *r, const char **line, size_t *len, vouch_err *err)
 int
 vouch_read_file(const char *path, size_t max, vouch_buf *out, vouch_err *err)
 {
+	vouch_input in;
 	struct stat st;
 	size_t start;
-	int fd, rc;
+	int rc;
 
-	if (strcmp(path, "-") == 0)
-		return vouch_read_fd(STDIN_FILENO, "<stdin>", max, out, err);
-	if ((rc = vouch_open_regular(path, &fd, err)) != VOUCH_OK)
+	if ((rc = vouch_input_open(&in, path, VOUCH_INPUT_STDIN, &st, err)) != VOUCH_OK)
 		return rc;
-	if (fstat(fd, &st) != 0) {
-		close(fd);
-		return vouch_err_sys(err, VOUCH_EIO, "cannot stat '%s'", path);
-	}
 	start = out->len;
-	rc = vouch_read_fd(fd, path, max, out, err);
+	rc = vouch_read_fd(in.fd, in.label, max, out, err);
 	if (rc == VOUCH_OK)
-		rc = vouch_file_unchanged(fd, &st, out->len - start, path, err);
-	close(fd);
+		rc = vouch_file_unchanged(in.fd, &st, out->len - start, in.label, err);
+	vouch_input_close(&in);
+	return rc;
+}
+
+int
+vouch_doc_begin(const char *what, size_t len, size_t max, size_t size, void **out,
+                vouch_err *err)
+{
+	*out = NULL;
+	if (len > max)
+		return vouch_err_set(err, VOUCH_ELIMIT, "%s: larger than %zu bytes", what, max);
+	if ((*out = calloc(1, size)) == NULL)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	return VOUCH_OK;
+}
+
+int
+vouch_doc_load(const char *path, size_t max, const char *what, vouch_doc_parse_fn parse,
+               void *ctx, vouch_err *err)
+{
+	vouch_buf b;
+	int rc;
+
+	vouch_buf_init(&b, max + 1);
+	rc = vouch_read_file(path, max, &b, err);   /* names path */
+	if (rc == VOUCH_OK && (rc = parse(vouch_buf_cstr(&b), b.len, ctx, err)) != VOUCH_OK)
+		vouch_err_prefix(err, "%s%s'%s'", what, *what ? " " : "", path);
+	vouch_buf_free(&b);
 	return rc;
 }
 

@@ -1,4 +1,5 @@
-/* input.c - opening a named input the same way in every tool, and noticing
+/* input.c - the one input opener (vouch_input_open: files, "-", FIFOs,
+ * directories, dangling symlinks, the same way in every tool), and noticing
  * when a file changes while it is read. */
 #include "config.h"
 
@@ -42,52 +43,77 @@ vouch_quote(const char *s, size_t len, char *out, size_t outsz)
 	return out;
 }
 
+/* "-": standard input, but not a directory or a device. */
+static int
+input_stdin(vouch_input *in, struct stat *st, vouch_err *err)
+{
+	struct stat sb;
+
+	if (fstat(STDIN_FILENO, &sb) != 0)
+		return vouch_err_sys(err, VOUCH_EIO, "cannot stat standard input");
+	if (S_ISDIR(sb.st_mode))
+		return vouch_err_set(err, VOUCH_EINPUT, "'" VOUCH_STDIN_NAME "': is a directory");
+	if (S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode))
+		return vouch_err_set(err, VOUCH_EINPUT, "'" VOUCH_STDIN_NAME "': not a file or pipe");
+	in->fd = STDIN_FILENO;
+	in->kind = VOUCH_INPUT_STDIN;
+	if (st != NULL)
+		*st = sb;
+	return VOUCH_OK;
+}
+
 int
-vouch_open_regular(const char *path, int *fd, vouch_err *err)
+vouch_input_open(vouch_input *in, const char *path, unsigned accept, struct stat *st,
+                 vouch_err *err)
 {
 	char q[INPUT_QUOTE];
-	struct stat st;
+	struct stat sb;
 	int f, fl;
 
-	*fd = -1;
-	if (strcmp(path, "-") == 0) {
-		*fd = STDIN_FILENO;
-		return VOUCH_OK;
+	in->fd = -1;
+	in->kind = 0;
+	in->label = path;
+	if ((accept & VOUCH_INPUT_STDIN) && strcmp(path, "-") == 0) {
+		in->label = VOUCH_STDIN_NAME;
+		return input_stdin(in, st, err);
 	}
 	vouch_quote(path, strlen(path), q, sizeof(q));
 	/* O_NONBLOCK: opening a FIFO without a writer must not hang; a
 	 * regular file ignores the flag and gets it cleared below. */
 	f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (f < 0 && errno == ENOENT && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+	if (f < 0 && errno == ENOENT && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
 		return vouch_err_set(err, VOUCH_EIO, "cannot open '%s': dangling symbolic link", q);
 	if (f < 0)
 		return vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", q);
-	if (fstat(f, &st) != 0) {
+	if (fstat(f, &sb) != 0) {
 		close(f);
 		return vouch_err_sys(err, VOUCH_EIO, "cannot stat '%s'", q);
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (S_ISDIR(sb.st_mode) && (accept & VOUCH_INPUT_DIR)) {
+		in->kind = VOUCH_INPUT_DIR;
+	} else if (S_ISREG(sb.st_mode)) {
+		in->kind = VOUCH_INPUT_FILE;
+		fl = fcntl(f, F_GETFL);
+		if (fl >= 0)
+			(void)fcntl(f, F_SETFL, fl & ~O_NONBLOCK);
+	} else {
 		close(f);
-		return vouch_err_set(err, VOUCH_EINPUT, "'%s': %s", q,
-		    S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+		if (S_ISDIR(sb.st_mode))
+			return vouch_err_set(err, VOUCH_EINPUT, "'%s': is a directory", q);
+		return vouch_err_set(err, VOUCH_EINPUT, "'%s': not a regular file", q);
 	}
-	fl = fcntl(f, F_GETFL);
-	if (fl >= 0)
-		(void)fcntl(f, F_SETFL, fl & ~O_NONBLOCK);
-	*fd = f;
+	in->fd = f;
+	if (st != NULL)
+		*st = sb;
 	return VOUCH_OK;
 }
 
-int
-vouch_stdin_check(vouch_err *err)
+void
+vouch_input_close(vouch_input *in)
 {
-	struct stat st;
-
-	if (fstat(STDIN_FILENO, &st) != 0)
-		return vouch_err_sys(err, VOUCH_EIO, "cannot stat standard input");
-	if (S_ISDIR(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-		return vouch_err_set(err, VOUCH_EINPUT, "'<stdin>': not a file or pipe");
-	return VOUCH_OK;
+	if (in->fd >= 0 && in->kind != VOUCH_INPUT_STDIN)
+		close(in->fd);
+	in->fd = -1;
 }
 
 int

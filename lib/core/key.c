@@ -1142,13 +1142,12 @@ vouch_key_passphrase_fd(int fd, const char *name, vouch_buf *out, vouch_err *err
 int
 vouch_key_passphrase_file(const char *path, vouch_buf *out, vouch_err *err)
 {
-	int fd, rc;
+	vouch_input in;
+	int rc;
 
-	if (strcmp(path, "-") == 0)
-		return vouch_key_passphrase_fd(STDIN_FILENO, "<stdin>", out, err);
-	if ((rc = vouch_open_regular(path, &fd, err)) != VOUCH_OK)
+	if ((rc = vouch_input_open(&in, path, VOUCH_INPUT_STDIN, NULL, err)) != VOUCH_OK)
 		return rc;
-	rc = vouch_key_passphrase_fd(fd, path, out, err);
-	close(fd);
+	rc = vouch_key_passphrase_fd(in.fd, in.label, out, err);
+	vouch_input_close(&in);
 	return rc;
 }

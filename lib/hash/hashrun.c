@@ -18,6 +18,7 @@
 #include "vouch/buf.h"
 #include "vouch/digest.h"
 #include "vouch/error.h"
+#include "vouch/file.h"
 #include "vouch/hashrun.h"
 #include "vouch/subject.h"
 #include "vouch/tree.h"
@@ -33,6 +34,7 @@ struct job {
 	int kind;
 	int state;
 	int fd;                       /* JOB_FILE: open file (STDIN_FILENO for "-") */
+	int is_stdin;                 /* JOB_FILE: the operand "-" */
 	vouch_buf name;               /* display name */
 	vouch_buf link;               /* JOB_LINK: target */
 	vouch_digests d;
@@ -104,8 +106,8 @@ run_job(struct hash_state *st, struct job *j)
 		if (st->members)
 			rc = hash_with_members(j, st->algs, st->depth);
 		else
-			rc = vouch_digest_fd(j->fd, (const char *)j->name.data, st->algs, &j->d,
-			    &j->err);
+			rc = vouch_digest_fd(j->fd, j->is_stdin ? VOUCH_STDIN_NAME :
+			    (const char *)j->name.data, st->algs, &j->d, &j->err);
 		if (j->fd != STDIN_FILENO)
 			close(j->fd);
 		j->fd = -1;
@@ -351,10 +353,15 @@ queue_dir(struct hash_state *st, const char *dir)
 static void
 queue_arg(struct hash_state *st, const char *arg)
 {
-	struct stat sb;
+	vouch_input in;
+	vouch_err e;
 	struct job *j;
+	int rc;
 
-	if (strcmp(arg, "-") != 0 && stat(arg, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+	vouch_err_clear(&e);
+	rc = vouch_input_open(&in, arg, VOUCH_INPUT_DIR | VOUCH_INPUT_STDIN, NULL, &e);
+	if (rc == VOUCH_OK && in.kind == VOUCH_INPUT_DIR) {
+		vouch_input_close(&in);
 		if (!st->tree) {
 			queue_dir(st, arg);
 			return;
@@ -366,7 +373,10 @@ queue_arg(struct hash_state *st, const char *arg)
 	}
 	j = new_job(st, arg, NULL, 0);
 	j->kind = JOB_FILE;
-	vouch_open_input(arg, &j->fd, &j->err);
+	j->fd = in.fd;
+	j->is_stdin = in.kind == VOUCH_INPUT_STDIN;
+	if (rc != VOUCH_OK && j->err.code == VOUCH_OK)
+		j->err = e;
 	submit(st, j);
 }
 

@@ -514,14 +514,14 @@ vouch_policy_parse(const char *json, size_t len, const char *basedir, vouch_poli
 {
 	vouch_policy *p = NULL;
 	cJSON *root = NULL;
+	void *mem;
 	int rc;
 
 	*out = NULL;
-	if (len > VOUCH_POLICY_MAX_BYTES)
-		return vouch_err_set(err, VOUCH_ELIMIT, "policy larger than %d bytes",
-		                     VOUCH_POLICY_MAX_BYTES);
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	if ((rc = vouch_doc_begin("policy", len, VOUCH_POLICY_MAX_BYTES, sizeof(*p), &mem, err)) !=
+	    VOUCH_OK)
+		return rc;
+	p = mem;
 	if ((p->basedir = vouch_strdup(basedir ? basedir : ".", err)) == NULL) {
 		rc = VOUCH_ENOMEM;
 		goto out;
@@ -539,13 +539,25 @@ out:
 	return VOUCH_OK;
 }
 
+struct load_ctx {
+	const char *dir;
+	vouch_policy **out;
+};
+
+static int
+load_parse(const char *data, size_t len, void *arg, vouch_err *err)
+{
+	struct load_ctx *c = arg;
+
+	return vouch_policy_parse(data, len, c->dir, c->out, err);
+}
+
 int
 vouch_policy_load(const char *path, vouch_policy **out, vouch_err *err)
 {
 	const char *slash = strrchr(path, '/');
 	char dir[PATH_MAX];
-	vouch_buf b;
-	int rc;
+	struct load_ctx c = { dir, out };
 
 	*out = NULL;
 	if (slash == NULL || strcmp(path, "-") == 0)
@@ -556,13 +568,7 @@ vouch_policy_load(const char *path, vouch_policy **out, vouch_err *err)
 		return vouch_err_set(err, VOUCH_ELIMIT, "policy path too long");
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	vouch_buf_init(&b, VOUCH_POLICY_MAX_BYTES + 1);
-	rc = vouch_read_file(path, VOUCH_POLICY_MAX_BYTES, &b, err);   /* names path */
-	if (rc == VOUCH_OK && (rc = vouch_policy_parse(b.data ? (const char *)b.data : "", b.len,
-	    dir, out, err)) != VOUCH_OK)
-		vouch_err_prefix(err, "policy '%s'", path);
-	vouch_buf_free(&b);
-	return rc;
+	return vouch_doc_load(path, VOUCH_POLICY_MAX_BYTES, "policy", load_parse, &c, err);
 }
 
 /* ---- accessors ---- */

@@ -746,9 +746,6 @@ vouch_buildinfo_free(vouch_buildinfo *b)
 static int
 check_bytes(const char *data, size_t len, vouch_err *err)
 {
-	if (len > VOUCH_BUILDINFO_MAX_BYTES)
-		return vouch_err_set(err, VOUCH_ELIMIT, "buildinfo: larger than %zu bytes",
-		    VOUCH_BUILDINFO_MAX_BYTES);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)data[i];
 		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
@@ -765,17 +762,18 @@ vouch_buildinfo_parse(const char *data, size_t len, vouch_buildinfo **out, vouch
 {
 	struct parser ps;
 	vouch_buildinfo *b = NULL;
+	void *mem;
 	int rc;
 
 	*out = NULL;
 	memset(&ps, 0, sizeof(ps));
+	if ((rc = vouch_doc_begin("buildinfo", len, VOUCH_BUILDINFO_MAX_BYTES, sizeof(*b), &mem,
+	    err)) != VOUCH_OK)
+		return rc;
+	b = mem;
 	if ((rc = check_bytes(data, len, err)) != VOUCH_OK ||
 	    (rc = split_lines(data, len, &ps.lines, &ps.n_lines, err)) != VOUCH_OK)
 		goto out;
-	if ((b = calloc(1, sizeof(*b))) == NULL) {
-		rc = vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
-		goto out;
-	}
 	if (ps.n_lines > 0 && is(&ps.lines[0], PGP_BEGIN)) {
 		b->clearsigned = 1;
 		if ((rc = unwrap_clearsigned(&ps, err)) != VOUCH_OK)
@@ -799,21 +797,17 @@ out:
 	return rc;
 }
 
+static int
+load_parse(const char *data, size_t len, void *out, vouch_err *err)
+{
+	return vouch_buildinfo_parse(data, len, out, err);
+}
+
 int
 vouch_buildinfo_load(const char *path, vouch_buildinfo **out, vouch_err *err)
 {
-	vouch_buf b;
-	int rc;
-
 	*out = NULL;
-	vouch_buf_init(&b, VOUCH_BUILDINFO_MAX_BYTES);
-	rc = vouch_read_file(path, VOUCH_BUILDINFO_MAX_BYTES, &b, err);
-	if (rc == VOUCH_OK)
-		rc = vouch_buildinfo_parse((const char *)b.data, b.len, out, err);
-	if (rc != VOUCH_OK)
-		vouch_err_prefix(err, "'%s'", path);
-	vouch_buf_free(&b);
-	return rc;
+	return vouch_doc_load(path, VOUCH_BUILDINFO_MAX_BYTES, "", load_parse, out, err);
 }
 
 const char *

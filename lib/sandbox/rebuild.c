@@ -124,6 +124,7 @@ open_source(struct rebuild *rb, vouch_err *err)
 {
 	const vouch_recipe *r = rb->r;
 	const char *loc = rb->o->source != NULL ? rb->o->source : r->source_path;
+	vouch_input in;
 	struct stat st;
 	int rc;
 
@@ -140,13 +141,15 @@ open_source(struct rebuild *rb, vouch_err *err)
 		rc = resolve(rb, loc, rb->source_path, sizeof(rb->source_path), err);
 	if (rc != VOUCH_OK)
 		return rc;
-	if ((rc = vouch_open_regular(rb->source_path, &rb->source_fd, NULL)) != VOUCH_OK) {
+	if ((rc = vouch_input_open(&in, rb->source_path, VOUCH_INPUT_STDIN, NULL, NULL)) !=
+	    VOUCH_OK) {
 		if (rc == VOUCH_EIO)
 			return vouch_err_sys(err, VOUCH_EINPUT, "missing source '%s'",
 			                     rb->source_path);
 		return vouch_err_set(err, VOUCH_EINPUT, "source '%s' is not a regular file (an "
 		    "archive)", rb->source_path);
 	}
+	rb->source_fd = in.fd;
 	if (fstat(rb->source_fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return vouch_err_set(err, VOUCH_EINPUT, "source '%s' is not a regular file (an "
 		    "archive)", rb->source_path);

@@ -749,14 +749,14 @@ vouch_recipe_parse(const char *data, size_t len, vouch_recipe **out, vouch_err *
 {
 	cJSON *root = NULL;
 	vouch_recipe *r = NULL;
+	void *mem;
 	int rc;
 
 	*out = NULL;
-	if (len > VOUCH_RECIPE_MAX_BYTES)
-		return vouch_err_set(err, VOUCH_ELIMIT, "recipe: larger than %zu bytes",
-		    VOUCH_RECIPE_MAX_BYTES);
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	if ((rc = vouch_doc_begin("recipe", len, VOUCH_RECIPE_MAX_BYTES, sizeof(*r), &mem, err)) !=
+	    VOUCH_OK)
+		return rc;
+	r = mem;
 	if ((rc = vouch_json_parse(data, len, &root, err)) != VOUCH_OK) {
 		vouch_err_prefix(err, "recipe");
 		goto out;
@@ -779,18 +779,15 @@ out:
 	return rc;
 }
 
+static int
+load_parse(const char *data, size_t len, void *out, vouch_err *err)
+{
+	return vouch_recipe_parse(data, len, out, err);
+}
+
 int
 vouch_recipe_load(const char *path, vouch_recipe **out, vouch_err *err)
 {
-	vouch_buf b;
-	int rc;
-
 	*out = NULL;
-	vouch_buf_init(&b, VOUCH_RECIPE_MAX_BYTES);
-	rc = vouch_read_file(path, VOUCH_RECIPE_MAX_BYTES, &b, err);   /* names path */
-	if (rc == VOUCH_OK &&
-	    (rc = vouch_recipe_parse(vouch_buf_cstr(&b), b.len, out, err)) != VOUCH_OK)
-		vouch_err_prefix(err, "'%s'", path);
-	vouch_buf_free(&b);
-	return rc;
+	return vouch_doc_load(path, VOUCH_RECIPE_MAX_BYTES, "", load_parse, out, err);
 }

@@ -23,21 +23,46 @@ extern "C" {
  * (O_NOFOLLOW), with O_CLOEXEC.  "-" is not special here. */
 int vouch_open_read_nofollow(const char *path, int *fd, vouch_err *err);
 
-/* Open a named input for reading: "-" is stdin; anything but a regular
- * file (a FIFO, a device, a directory) is refused with VOUCH_EINPUT,
- * without blocking on a FIFO that has no writer.  Every tool opens the
- * files it is given to read through here (or vouch_read_file). */
-int vouch_open_regular(const char *path, int *fd, vouch_err *err);
+/* ---- the one input opener ----
+ *
+ * Every file a user names for reading (an operand, -m FILE, --bundle FILE,
+ * a key, a policy) is opened here, so that all tools treat "-", FIFOs,
+ * directories, dangling symlinks and missing files alike:
+ *   "-"         standard input, when accept has VOUCH_INPUT_STDIN (else "-"
+ *               is a file name); refused when it is a directory or a device
+ *               ("'<stdin>': is a directory" / "not a file or pipe")
+ *   missing     "cannot open 'NAME': No such file or directory" (VOUCH_EIO)
+ *   dangling    "cannot open 'NAME': dangling symbolic link" (VOUCH_EIO)
+ *   directory   opened when accept has VOUCH_INPUT_DIR, else
+ *               "'NAME': is a directory" (VOUCH_EINPUT)
+ *   FIFO, device, socket
+ *               "'NAME': not a regular file" (VOUCH_EINPUT), without
+ *               blocking on a FIFO that has no writer
+ * A symlink is followed (the user named it).  NAME is quoted with
+ * vouch_quote(); tools exit 2 on all of these. */
+#define VOUCH_INPUT_FILE 1u    /* a regular file (always accepted) */
+#define VOUCH_INPUT_DIR 2u     /* a directory */
+#define VOUCH_INPUT_STDIN 4u   /* "-": standard input (a pipe or a file) */
+#define VOUCH_STDIN_NAME "<stdin>"
 
-/* Refuse a standard input that is a directory or a device (a FIFO, socket
- * or regular file is fine). */
-int vouch_stdin_check(vouch_err *err);
+struct stat;
+typedef struct vouch_input {
+	int fd;                 /* -1 when not open; STDIN_FILENO for "-" */
+	unsigned kind;          /* one VOUCH_INPUT_* */
+	const char *label;      /* for messages: path as given, or "<stdin>" */
+} vouch_input;
+
+/* Open path as described above; in->fd is then the caller's, to give back
+ * with vouch_input_close() (which leaves standard input open).  st, when
+ * not NULL, gets the input's fstat. */
+int vouch_input_open(vouch_input *in, const char *path, unsigned accept, struct stat *st,
+                     vouch_err *err);
+void vouch_input_close(vouch_input *in);
 
 /* After reading nread bytes of fd, whose fstat before the first read was
  * *before: fail (VOUCH_EIO, "changed while being read") when fd is a
  * regular file whose size, inode, mtime or ctime moved, or when nread is
  * not its size (a short read).  Not regular: always VOUCH_OK. */
-struct stat;
 int vouch_file_unchanged(int fd, const struct stat *before, uint64_t nread,
                          const char *name, vouch_err *err);
 
@@ -97,6 +122,21 @@ void vouch_lines_free(vouch_lines *r);
  * symlinks (the user named the file); use vouch_open_read_nofollow where a
  * path comes from untrusted data. */
 int vouch_read_file(const char *path, size_t max, vouch_buf *out, vouch_err *err);
+
+/* ---- whole documents (a recipe, a policy, a .buildinfo) ----
+ * Every parser of a whole document starts with vouch_doc_begin: more than
+ * max bytes is refused ("WHAT: larger than MAX bytes", VOUCH_ELIMIT), else
+ * *out gets size zeroed bytes, the caller's to free. */
+int vouch_doc_begin(const char *what, size_t len, size_t max, size_t size, void **out,
+                    vouch_err *err);
+
+/* Every loader reads path ("-" = stdin, at most max bytes, NUL-terminated)
+ * and hands it to parse(data, len, ctx, err); a parse error is prefixed
+ * with what and the quoted path ("policy 'p.json': ...", or "'p.json': ..."
+ * when what is ""). */
+typedef int (*vouch_doc_parse_fn)(const char *data, size_t len, void *ctx, vouch_err *err);
+int vouch_doc_load(const char *path, size_t max, const char *what, vouch_doc_parse_fn parse,
+                   void *ctx, vouch_err *err);
 
 /* Write data to fd completely, retrying on EINTR and short writes. */
 int vouch_write_all(int fd, const void *data, size_t n, const char *name, vouch_err *err);

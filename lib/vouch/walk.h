@@ -100,11 +100,6 @@ int vouch_walk_readlink(const vouch_walk_entry *e, vouch_buf *target,
                         vouch_err *err);
 void vouch_walk_free(vouch_walk *w);
 
-/* Open path (following a symlink: the caller named it) for hashing.  Refuses
- * directories, FIFOs, sockets and devices without blocking on them.  "-"
- * is stdin.  *fd is the caller's to close (unless it is STDIN_FILENO). */
-int vouch_open_input(const char *path, int *fd, vouch_err *err);
-
 /* ---- archive members ---- */
 
 typedef struct vouch_member {

@@ -140,4 +140,24 @@ JSON
 fi
 VOUCH_FAKETIME_LIB=$T/none.so expect_status 2 "$RB" -r "$T/fixed.json" -o "$T/bad6"
 expect_grep "none.so" "$T/err" "VOUCH_FAKETIME_LIB names the library"
+
+# A recipe with a fixed clock rebuilt with --vary=time: what wins.  The
+# control build keeps the recipe's clock (2023); in the varied build the
+# variation wins (its FAKETIME, +12 years from the real clock, replaces the
+# recipe's start), so a build that writes the year is reported as changed
+# by the clock, not silently "identical" under a variation that did not
+# happen.
+cat >"$T/cv.json" <<JSON
+{"vouchRecipe": 1, "name": "cv", "version": "1",
+ "source": {"path": "$T/clock.tar", "digest": {"sha256": "$SHA"}},
+ "environment": "host", "sourceDateEpoch": 1700000000, "workdir": "/build/cv",
+ "clock": "sourceDateEpoch",
+ "steps": [["sh", "-c", "date -u +%Y > /out/year"]], "outputs": ["year"]}
+JSON
+expect_status 1 "$RB" -r "$T/cv.json" -o "$T/cv" --vary=time
+expect_grep "varying the clock changes year" "$T/err" "--vary=time over a fixed clock"
+expect_grep "^2023$" "$T/cv/control/year" "the control build keeps the recipe's clock"
+v=$(cat "$T/cv/varied/year")
+[ "$v" -ge $((real_year + 11)) ] && [ "$v" -le $((real_year + 13)) ] && ok ||
+	fail "the varied build saw the year $v, not the real clock 12 years ahead"
 finish

@@ -288,6 +288,55 @@ test_lines(void)
 	close(fd);
 }
 
+/* The parsers' prologue and loader: the cap, a zeroed result, the parse
+ * error named with the file, a read error named once. */
+static int
+doc_parse(const char *data, size_t len, void *ctx, vouch_err *err)
+{
+	*(size_t *)ctx = len;
+	if (strcmp(data, "bad") == 0)
+		return vouch_err_set(err, VOUCH_EINPUT, "bad document");
+	return VOUCH_OK;
+}
+
+static void
+test_doc(void)
+{
+	char path[4096];
+	size_t got = 0;
+	void *mem = NULL;
+	vouch_err e;
+
+	vouch_err_clear(&e);
+	CU_ASSERT_EQUAL(vouch_doc_begin("recipe", 11, 10, 8, &mem, &e), VOUCH_ELIMIT);
+	CU_ASSERT_STRING_EQUAL(vouch_err_msg(&e), "recipe: larger than 10 bytes");
+	CU_ASSERT_PTR_NULL(mem);
+	CU_ASSERT_EQUAL(vouch_doc_begin("recipe", 10, 10, 8, &mem, NULL), VOUCH_OK);
+	CU_ASSERT_FATAL(mem != NULL);
+	CU_ASSERT_EQUAL(memcmp(mem, "\0\0\0\0\0\0\0\0", 8), 0);
+	free(mem);
+
+	snprintf(path, sizeof(path), "%s/doc", test_tmpdir());
+	CU_ASSERT_EQUAL(vouch_write_file_atomic(path, "good", 4, 0644, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_doc_load(path, 10, "policy", doc_parse, &got, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(got, 4);
+	CU_ASSERT_EQUAL(vouch_write_file_atomic(path, "bad", 3, 0644, NULL), VOUCH_OK);
+	vouch_err_clear(&e);
+	CU_ASSERT_EQUAL(vouch_doc_load(path, 10, "policy", doc_parse, &got, &e), VOUCH_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vouch_err_msg(&e), "policy '"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(vouch_err_msg(&e), "/doc': bad document"));
+	vouch_err_clear(&e);
+	CU_ASSERT_EQUAL(vouch_doc_load(path, 10, "", doc_parse, &got, &e), VOUCH_EINPUT);
+	CU_ASSERT_EQUAL(vouch_err_msg(&e)[0], '\'');
+	vouch_err_clear(&e);
+	CU_ASSERT_EQUAL(vouch_doc_load(path, 2, "policy", doc_parse, &got, &e), VOUCH_ELIMIT);
+	CU_ASSERT_PTR_NULL(strstr(vouch_err_msg(&e), "policy '"));
+	vouch_err_clear(&e);
+	CU_ASSERT_EQUAL(vouch_doc_load("/nonexistent/x", 10, "", doc_parse, &got, &e), VOUCH_EIO);
+	CU_ASSERT_STRING_EQUAL(vouch_err_msg(&e),
+	    "cannot open '/nonexistent/x': No such file or directory");
+}
+
 static const struct test_case cases[] = {
 	{ "error: first error wins", test_err_first_wins },
 	{ "error: messages stay on one line", test_err_one_line },
@@ -299,6 +348,7 @@ static const struct test_case cases[] = {
 	{ "base64: exact length", test_b64_exact },
 	{ "file: atomic, exclusive, nofollow", test_file_atomic_and_excl },
 	{ "file: lines in blocks, bounded", test_lines },
+	{ "file: documents, capped and named", test_doc },
 	{ NULL, NULL }
 };
 

@@ -133,6 +133,8 @@ test_walk_bounds_and_special(void)
 	const vouch_walk_entry *e = NULL;
 	vouch_walk_opts o;
 	vouch_walk *w = NULL;
+	vouch_input in;
+	struct stat st;
 	vouch_err err;
 	char got[1024], p[2048];
 	int errors, fd = -1;
@@ -172,14 +174,29 @@ test_walk_bounds_and_special(void)
 		}
 	}
 	vouch_walk_free(w);
-	/* vouch_open_input: no blocking on a FIFO, directories refused */
+	/* vouch_input_open: no blocking on a FIFO, directories refused unless
+	 * accepted, "-" is a name unless standard input is accepted */
 	vouch_err_clear(&err);
-	CU_ASSERT_EQUAL(vouch_open_input(p, &fd, &err), VOUCH_EINPUT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not a regular file"));
-	CU_ASSERT_EQUAL(vouch_open_input(root, &fd, NULL), VOUCH_EINPUT);
-	CU_ASSERT_EQUAL(vouch_open_input("/nonexistent/x", &fd, NULL), VOUCH_EIO);
+	CU_ASSERT_EQUAL(vouch_input_open(&in, p, VOUCH_INPUT_STDIN, NULL, &err), VOUCH_EINPUT);
+	CU_ASSERT_STRING_EQUAL(strstr(err.msg, "': "), "': not a regular file");
+	CU_ASSERT_EQUAL(in.fd, -1);
+	vouch_err_clear(&err);
+	CU_ASSERT_EQUAL(vouch_input_open(&in, p, VOUCH_INPUT_DIR, NULL, &err), VOUCH_EINPUT);
+	CU_ASSERT_STRING_EQUAL(strstr(err.msg, "': "), "': not a regular file");
+	vouch_err_clear(&err);
+	CU_ASSERT_EQUAL(vouch_input_open(&in, root, 0, NULL, &err), VOUCH_EINPUT);
+	CU_ASSERT_STRING_EQUAL(strstr(err.msg, "': "), "': is a directory");
+	CU_ASSERT_EQUAL(vouch_input_open(&in, root, VOUCH_INPUT_DIR, &st, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(in.kind, VOUCH_INPUT_DIR);
+	CU_ASSERT(in.fd >= 0 && S_ISDIR(st.st_mode));
+	vouch_input_close(&in);
+	CU_ASSERT_EQUAL(in.fd, -1);
+	CU_ASSERT_EQUAL(vouch_input_open(&in, "/nonexistent/x", 0, NULL, NULL), VOUCH_EIO);
+	CU_ASSERT_EQUAL(vouch_input_open(&in, "-", 0, NULL, NULL), VOUCH_EIO);
 	path_of(p, sizeof(p), "dangling");
-	CU_ASSERT_EQUAL(vouch_open_input(p, &fd, NULL), VOUCH_EIO);
+	vouch_err_clear(&err);
+	CU_ASSERT_EQUAL(vouch_input_open(&in, p, 0, NULL, &err), VOUCH_EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "': dangling symbolic link"));
 	path_of(p, sizeof(p), "fifo");
 	unlink(p);
 	CU_ASSERT_EQUAL(vouch_walk_new("/nonexistent/x", NULL, &w, NULL), VOUCH_EIO);
