@@ -41,7 +41,7 @@ store_new(const vouch_logstore_spec *spec, unsigned flags, vouch_logstore **out,
 	if ((rc = vouch_logstore_loc_parse(spec->storage, &loc, err)) != VOUCH_OK)
 		return rc;
 	if ((ls = calloc(1, sizeof *ls)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "log store");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	vouch_buf_init(&ls->note, VOUCH_NOTE_MAX + 1);
 	vouch_buf_init(&ls->edge, LOGSTORE_BUNDLE_MAX + 1);
 	if (loc.kind == VOUCH_LOGSTORE_POSIX) {
@@ -56,7 +56,7 @@ store_new(const vouch_logstore_spec *spec, unsigned flags, vouch_logstore **out,
 	}
 	if (ls->name == NULL) {
 		vouch_logstore_free(ls);
-		return vouch_err_sys(err, VOUCH_ENOMEM, "log store");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	}
 	if ((rc = ls->ops->open(spec, flags, &ls->be, err)) != VOUCH_OK) {
 		vouch_logstore_free(ls);
@@ -593,7 +593,7 @@ vouch_logstore_append(vouch_logstore *ls, const uint8_t *const *entries, const s
 	if (n == 0 || n > VOUCH_LOGSTORE_BATCH_MAX || old > UINT64_MAX - n)
 		return vouch_err_set(err, VOUCH_EUSAGE, "bad batch of %zu entries", n);
 	if ((leaves = calloc(n, sizeof *leaves)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "batch");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++)
 		if ((rc = lens[i] > VOUCH_ENTRY_MAX
 		              ? vouch_err_set(err, VOUCH_ELIMIT, "entry of %zu bytes too large",

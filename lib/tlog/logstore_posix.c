@@ -573,13 +573,13 @@ p_open(const vouch_logstore_spec *spec, unsigned flags, void **out, vouch_err *e
 	if ((flags & LOGSTORE_CREATE) && mkdir(loc.dir, 0755) != 0 && errno != EEXIST)
 		return vouch_err_sys(err, VOUCH_EIO, "cannot create '%s'", loc.dir);
 	if ((p = calloc(1, sizeof *p)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "log store");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	p->lockfd = -1;
 	pthread_mutex_init(&p->rmu, NULL);
 	if ((p->dir = strdup(loc.dir)) == NULL) {
 		p->dirfd = -1;
 		p_free(p);
-		return vouch_err_sys(err, VOUCH_ENOMEM, "log store");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	}
 	if ((p->dirfd = open(loc.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		rc = vouch_err_sys(err, VOUCH_EIO, "cannot open '%s'", loc.dir);

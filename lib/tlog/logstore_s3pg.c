@@ -374,7 +374,7 @@ s_put(void *be, const char *rel, const void *data, size_t n, vouch_err *err)
 			size_t cap = s->cappend ? 2 * s->cappend : 32;
 
 			if ((p = realloc(s->pend, cap * sizeof *p)) == NULL)
-				return vouch_err_sys(err, VOUCH_ENOMEM, "batch");
+				return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 			s->pend = p;
 			s->cappend = cap;
 		}
@@ -387,7 +387,7 @@ s_put(void *be, const char *rel, const void *data, size_t n, vouch_err *err)
 	p->len = n;
 	if ((p->data = malloc(n + 1)) == NULL) {
 		s->npend--;
-		return vouch_err_sys(err, VOUCH_ENOMEM, "batch");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	}
 	memcpy(p->data, data, n);
 	cache_store(s, rel, data, n);
@@ -969,7 +969,7 @@ s_open(const vouch_logstore_spec *spec, unsigned flags, void **out, vouch_err *e
 	if ((spec->access_key == NULL) != (spec->secret_key == NULL))
 		return vouch_err_set(err, VOUCH_EUSAGE, "an S3 access key needs its secret");
 	if ((s = calloc(1, sizeof *s)) == NULL)
-		return vouch_err_sys(err, VOUCH_ENOMEM, "log store");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	pthread_mutex_init(&s->rmu, NULL);
 	pthread_mutex_init(&s->pmu, NULL);
 	vouch_buf_init(&s->leaves, 0);
@@ -994,7 +994,7 @@ s_open(const vouch_logstore_spec *spec, unsigned flags, void **out, vouch_err *e
 	if (s->base == NULL || s->log == NULL || s->db == NULL ||
 	    (spec->access_key != NULL && s->userpwd == NULL)) {
 		s_free(s);
-		return vouch_err_sys(err, VOUCH_ENOMEM, "log store");
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	}
 	*out = s;
 	return VOUCH_OK;
