@@ -19,9 +19,9 @@ open(sys.argv[2], "wb").write(d.replace(b"hello, world", b"hello, w0rld"))
 PY
 recipe broken 'r["steps"] = [["sh", "-c", "echo the compiler broke >&2; exit 3"]]'
 recipe slow 'r["steps"] = [["sleep", "30"]]; r["limits"]["timeoutSeconds"] = 1'
-recipe tar 'r["steps"] = [["sh", "-c", "tar --sort=name --mtime=@1700000000 --owner=0 --group=0 --numeric-owner --format=ustar -cf /out/src.tar hello.c Makefile"]]; r["outputs"] = ["src.tar"]'
+recipe tar 'r["steps"] = [["sh", "-c", "tar --sort=name --mtime=@1700000000 --owner=0 --group=0 --numeric-owner --mode=0644 --format=ustar -cf /out/src.tar hello.c Makefile"]]; r["outputs"] = ["src.tar"]'
 tar -C "$VOUCH_SRCDIR/examples/hello" --sort=name --mtime=@1700000099 --owner=0 --group=0 \
-	--numeric-owner --format=ustar -cf "$F/shipped/src.tar" hello.c Makefile
+	--numeric-owner --mode=0644 --format=ustar -cf "$F/shipped/src.tar" hello.c Makefile
 # the vendor signs what it ships (lab-b's test key stands for the vendor)
 cp "$VOUCH_SRCDIR/examples/labs/lab-b.test.key" "$F/vendor.key"
 cp "$VOUCH_SRCDIR/examples/labs/lab-b.test.pub" "$F/vendor.pub"
