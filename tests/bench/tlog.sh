@@ -11,16 +11,7 @@
 set -eu
 build=$(cd "${1:?usage: tlog.sh BUILD_DIR [SECONDS]}" && pwd)
 secs=${2:-8}
-src=$(cd "$(dirname "$0")/../.." && pwd)
-T=$(mktemp -d "${TMPDIR:-/tmp}/vouch-bench.XXXXXX")
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-B=$build/tools
+. "$(dirname "$0")/lib.sh"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 cc -O2 -pthread -o "$T/load" "$src/tests/bench/tlog-load.c"
