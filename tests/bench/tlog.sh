@@ -12,6 +12,7 @@ set -eu
 build=$(cd "${1:?usage: tlog.sh BUILD_DIR [SECONDS]}" && pwd)
 secs=${2:-8}
 . "$(dirname "$0")/lib.sh"
+. "$src/tests/cli/nginx.sh"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 cc -O2 -pthread -o "$T/load" "$src/tests/bench/tlog-load.c"
@@ -86,36 +87,8 @@ echo "log size: $(sed -n 2p "$T/log.d/checkpoint")"
 echo "== tile GETs ($(wc -l <"$T/paths") distinct tiles), 64 connections, 5s"
 "$T/load" "$PORT" get 64 5 "$T/paths" | tee "$T/get-logd"
 
-mkdir -p "$T/nginx"
-chmod 711 "$T"
-NPORT=$(( ($$ % 20000) + 30000 ))
-cat >"$T/nginx/nginx.conf" <<EOF
-worker_processes 2;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	keepalive_requests 100000;
-	client_body_temp_path $T/nginx;
-	proxy_temp_path $T/nginx;
-	fastcgi_temp_path $T/nginx;
-	uwsgi_temp_path $T/nginx;
-	scgi_temp_path $T/nginx;
-	server {
-		listen 127.0.0.1:$NPORT;
-		location = /checkpoint { root $T/log.d; default_type text/plain; }
-		location /tile/ { root $T/log.d; default_type application/octet-stream; }
-	}
-}
-EOF
-"$NGINX" -c "$T/nginx/nginx.conf" -g 'daemon off;' 2>"$T/nginx/stderr" &
-PIDS="$PIDS $!"
-i=0
-while [ $i -lt 50 ] && ! curl -s -o /dev/null "http://127.0.0.1:$NPORT/checkpoint"; do
-	sleep 0.1
-	i=$((i + 1))
-done
+NGINX_WORKERS=2 NGINX_CONNECTIONS=1024 NGINX_KEEPALIVE=100000
+start_nginx "$T/log.d"
 "$T/load" "$NPORT" get 64 5 "$T/paths" | tee "$T/get-nginx"
 a=$(awk '{ print $8 }' "$T/get-logd")
 b=$(awk '{ print $8 }' "$T/get-nginx")

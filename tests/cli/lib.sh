@@ -17,12 +17,10 @@ trap 'stop_pids; rm -rf "$T"' EXIT
 passed=0
 failed=0
 
-# Background processes a test starts go into PIDS; with
-# 'trap stop_all EXIT' they are stopped and $T removed at exit.
-PIDS=""
+# A test that sets its own 'trap stop_all EXIT' still stops PIDS and
+# removes $T at exit.
 stop_all() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	stop_pids
 	rm -rf "$T"
 }
 
@@ -51,52 +49,7 @@ ok() {
 	passed=$((passed + 1))
 }
 
-# start_nginx DIR: nginx serving DIR's tlog-tiles read side (checkpoint,
-# tile/) read-only on a free port of 127.0.0.1: sets NPORT and NGINX_PID.
-start_nginx() {
-	NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
-	[ -x "$NGINX" ] || { echo "nginx is needed (.ci/packages)" >&2; exit 1; }
-	mkdir -p "$T/nginx"
-	chmod 711 "$T" # nginx workers may run as another user
-	n=0
-	while :; do
-		NPORT=$(( (($$ + n * 7919) % 20000) + 30000 ))
-		cat >"$T/nginx/nginx.conf" <<EOF
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $T/nginx;
-	proxy_temp_path $T/nginx;
-	fastcgi_temp_path $T/nginx;
-	uwsgi_temp_path $T/nginx;
-	scgi_temp_path $T/nginx;
-	server {
-		listen 127.0.0.1:$NPORT;
-		location = /checkpoint { root $1; default_type text/plain; }
-		location /tile/ { root $1; default_type application/octet-stream; }
-		location / { return 404; }
-	}
-}
-EOF
-		"$NGINX" -c "$T/nginx/nginx.conf" -g 'daemon off;' 2>"$T/nginx/stderr" &
-		NGINX_PID=$!
-		PIDS="$PIDS $NGINX_PID"
-		i=0
-		while [ $i -lt 50 ] && ! curl -s -o /dev/null "http://127.0.0.1:$NPORT/checkpoint"; do
-			kill -0 "$NGINX_PID" 2>/dev/null || break
-			sleep 0.1
-			i=$((i + 1))
-		done
-		curl -s -o /dev/null "http://127.0.0.1:$NPORT/checkpoint" && break
-		kill "$NGINX_PID" 2>/dev/null || true
-		wait "$NGINX_PID" 2>/dev/null || true
-		n=$((n + 1))
-		[ $n -lt 5 ] || { cat "$T/nginx/stderr" >&2; fail "nginx did not start"; exit 1; }
-	done
-}
+. "$VOUCH_SRCDIR/tests/cli/nginx.sh"
 
 # expect_status N cmd...  runs cmd with stdout to $T/out, stderr to $T/err
 expect_status() {
