@@ -35,20 +35,14 @@ export LC_ALL
 build=$(cd "${1:?usage: campaign.sh BUILD_DIR [RUNS] [ITEMS]}" && pwd)
 runs=${2:-5}
 n=${3:-8}
-src=$(cd "$(dirname "$0")/../.." && pwd)
-B=$build/tools
-T=$(mktemp -d "${TMPDIR:-/tmp}/vouch-bench.XXXXXX")
-LOGD=
-trap '[ -z "$LOGD" ] || kill "$LOGD" 2>/dev/null; rm -rf "$T"' EXIT
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-usec() { local t=${1/./}; echo $((10#$t)); }
+. "$(dirname "$0")/lib.sh"
 
 # the log
 "$B/vouch-keygen" -o "$T/log" >/dev/null
 VKEY=$("$B/vouch-logd" -d "$T/log.d" -k "$T/log.key" -o bench.campaign/log --init)
 "$B/vouch-logd" -d "$T/log.d" -k "$T/log.key" -o bench.campaign/log -l 127.0.0.1:0 \
 	--port-file "$T/port" 2>"$T/logd.err" &
-LOGD=$!
+PIDS=$!
 for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 URL=http://127.0.0.1:$(cat "$T/port")
 

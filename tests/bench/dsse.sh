@@ -31,21 +31,13 @@ export LC_ALL
 build=$(cd "${1:?usage: tests/bench/dsse.sh BUILD_DIR [N]}" && pwd)
 n=${2:-10000}
 bench=$build/tests/bench/bench_dsse
-A=$build/tools/vouch-attest
-G=$build/tools/vouch-keygen
+. "$(dirname "$0")/lib.sh"
+# Time the programs, not libtool wrapper scripts around them.
+A=$(tool vouch-attest)
+G=$(tool vouch-keygen)
 [ -x "$bench" ] && [ -x "$A" ] || { echo "build $bench and $A first (make in $build)" >&2; exit 2; }
-# Time the program, not a libtool wrapper script around it.
-if [ "$(head -c 4 "$A" | od -An -c | tr -d ' ')" != 177ELF ]; then
-	A="$build/tools/.libs/vouch-attest"
-	G="$build/tools/.libs/vouch-keygen"
-	LD_LIBRARY_PATH="$build/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-	export LD_LIBRARY_PATH
-fi
 command -v openssl >/dev/null || { echo "openssl not found" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed" >&2; exit 2; }
-
-W=$(mktemp -d "${TMPDIR:-/tmp}/vouch-bench-dsse.XXXXXX")
-trap 'rm -rf "$W"' EXIT INT TERM
 
 # N distinct statements (a SLSA provenance shape, ~390 bytes each), one a line
 awk -v n="$n" 'BEGIN {
@@ -56,9 +48,9 @@ awk -v n="$n" 'BEGIN {
 		    "{\"buildType\":\"https://vouch.dev/attestation/rebuild/v1\"," \
 		    "\"externalParameters\":{}},\"runDetails\":{\"builder\":{\"id\":" \
 		    "\"https://lab.example/a\"}}}}\n", i, i
-}' >"$W/stmts.jsonl"
-"$G" -t ed25519 -o "$W/ed25519" >/dev/null
-"$G" -t ecdsa-p256 -o "$W/ecdsa-p256" >/dev/null
+}' >"$T/stmts.jsonl"
+"$G" -t ed25519 -o "$T/ed25519" >/dev/null
+"$G" -t ecdsa-p256 -o "$T/ecdsa-p256" >/dev/null
 
 # openssl speed's "SIGN VERIFY" rates for ALG (its table line)
 speed() {
@@ -68,30 +60,29 @@ speed() {
 }
 # vouch-attest -l over the statements: "WALL CPU" rates (statements/s)
 attest() {
-	/usr/bin/time -f '%e %U %S' -o "$W/time" "$A" -k "$W/$1.key" -l "$W/stmts.jsonl" >"$W/out"
-	[ "$(wc -l <"$W/out")" -eq "$n" ] || { echo "vouch-attest wrote the wrong number of lines" >&2; exit 2; }
+	/usr/bin/time -f '%e %U %S' -o "$T/time" "$A" -k "$T/$1.key" -l "$T/stmts.jsonl" >"$T/out"
+	[ "$(wc -l <"$T/out")" -eq "$n" ] || { echo "vouch-attest wrote the wrong number of lines" >&2; exit 2; }
 	awk -v n="$n" '{ w = $1 > 0 ? $1 : 0.01; c = $2 + $3 > 0 ? $2 + $3 : 0.01;
-		printf "%.1f %.1f\n", n / w, n / c }' "$W/time"
+		printf "%.1f %.1f\n", n / w, n / c }' "$T/time"
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 status=0
 printf '%d statements; medians of 5 interleaved rounds; load: %s\n' "$n" "$(uptime | sed 's/.*load/load/')"
 printf '%-11s %-34s %12s %12s %8s\n' "" "" "vouch /s" "openssl /s" "ratio"
 for alg in ed25519 ecdsa-p256; do
 	oalg=$(echo "$alg" | sed 's/ecdsa-p256/ecdsap256/')
-	: >"$W/rounds"
+	: >"$T/rounds"
 	for _ in 1 2 3 4 5; do
 		cpu=$(speed "$oalg")
 		wall=$(speed -elapsed "$oalg")
 		in=$("$bench" "$n" "$alg" | tr '\n' ' ')
 		e2e=$(attest "$alg")
 		[ "$cpu" != none ] && [ "$wall" != none ] || { echo "cannot read openssl speed's output" >&2; exit 2; }
-		echo "$cpu $wall $e2e $in" >>"$W/rounds"
+		echo "$cpu $wall $e2e $in" >>"$T/rounds"
 	done
 	# fields: openssl sign and verify per CPU second (1, 2) and per wall
 	# second (3, 4), end to end wall and CPU (5, 6), then bench_dsse's pairs
-	col() { awk -v k="$1" '{ if (k ~ /^[0-9]+$/) print $k; else for (i = 7; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$W/rounds" | median; }
+	col() { awk -v k="$1" '{ if (k ~ /^[0-9]+$/) print $k; else for (i = 7; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$T/rounds" | median; }
 	ocpu=$(col 1) ovcpu=$(col 2) owall=$(col 3) ewall=$(col 5) ecpu=$(col 6)
 	scpu=$(col sign) swall=$(col sign_wall) bcpu=$(col sign_bare) bwall=$(col sign_bare_wall)
 	vcpu=$(col verify)

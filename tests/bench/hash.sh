@@ -14,37 +14,29 @@ set -eu
 LC_ALL=C
 export LC_ALL
 build=$(cd "${1:?usage: tests/bench/hash.sh BUILD_DIR}" && pwd)
-H="$build/tools/vouch-hash"
-[ -x "$H" ] || { echo "no $H: build first" >&2; exit 2; }
-# Time the program, not a libtool wrapper script around it (the tools
-# are programs when they link libvouch statically, as they do now).
-if [ "$(head -c 4 "$H" | od -An -c | tr -d ' ')" != 177ELF ]; then
-	H="$build/tools/.libs/vouch-hash"
-	LD_LIBRARY_PATH="$build/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-	export LD_LIBRARY_PATH
-fi
+[ -x "$build/tools/vouch-hash" ] || { echo "no $build/tools/vouch-hash: build first" >&2; exit 2; }
+. "$(dirname "$0")/lib.sh"
+# Time the program, not a libtool wrapper script around it.
+H=$(tool vouch-hash)
 command -v openssl >/dev/null || { echo "openssl is needed" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed" >&2; exit 2; }
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/vouch-bench.XXXXXX")
-trap 'rm -rf "$W"' EXIT INT TERM
-
 # timed CMD: wall and CPU (user + system) seconds of one run, as "WALL CPU"
 timed() {
-	/usr/bin/time -f '%e %U %S' -o "$W/time" sh -c "$1" >/dev/null
-	awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$W/time"
+	/usr/bin/time -f '%e %U %S' -o "$T/time" sh -c "$1" >/dev/null
+	awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$T/time"
 }
 # race 'CMD A' 'CMD B': run A and B alternately 5 times each (so a change in
 # machine load hits both alike); sets wa wb (median wall) and ca cb (median
 # CPU).
 race() {
-	: >"$W/race"
+	: >"$T/race"
 	for _ in 1 2 3 4 5; do
-		echo "$(timed "$1") $(timed "$2")" >>"$W/race"
+		echo "$(timed "$1") $(timed "$2")" >>"$T/race"
 	done
 	wa=$(med 1) ca=$(med 2) wb=$(med 3) cb=$(med 4)
 }
-med() { awk -v k="$1" '{ print $k }' "$W/race" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+med() { awk -v k="$1" '{ print $k }' "$T/race" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 mibs() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / 1048576 / (s > 0 ? s : 0.01) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 meets() { awk -v r="$1" -v t="$2" 'BEGIN { exit !(r >= t) }'; }
@@ -52,11 +44,11 @@ meets() { awk -v r="$1" -v t="$2" 'BEGIN { exit !(r >= t) }'; }
 status=0
 
 # (a) one 1 GiB file
-head -c 1073741824 /dev/urandom >"$W/big"
-cat "$W/big" >/dev/null
-[ "$("$H" -f sha256sum "$W/big" | cut -c1-64)" = "$(openssl dgst -sha256 -r "$W/big" | cut -c1-64)" ] \
+head -c 1073741824 /dev/urandom >"$T/big"
+cat "$T/big" >/dev/null
+[ "$("$H" -f sha256sum "$T/big" | cut -c1-64)" = "$(openssl dgst -sha256 -r "$T/big" | cut -c1-64)" ] \
 	|| { echo "digests differ" >&2; exit 1; }
-race "'$H' -f sha256sum '$W/big'" "openssl dgst -sha256 '$W/big'"
+race "'$H' -f sha256sum '$T/big'" "openssl dgst -sha256 '$T/big'"
 r=$(ratio "$cb" "$ca")
 rw=$(ratio "$wb" "$wa")
 echo "1 GiB file: vouch-hash $(mibs 1073741824 "$ca") MiB/s, openssl dgst -sha256 $(mibs 1073741824 "$cb") MiB/s per CPU second: ratio ${r}x (target >= 0.95x)"
@@ -66,16 +58,16 @@ meets "$r" 0.95 || { echo "  CPU below target"; status=1; }
 meets "$rw" 0.95 || { echo "  wall clock below target"; status=1; }
 
 # (b) 2,000 files of 512 KiB (the first 1000 MiB of the same data)
-mkdir "$W/many"
-head -c 1048576000 "$W/big" | (cd "$W/many" && split -b 524288 -a 4 - f)
-rm -f "$W/big"
-n=$(ls "$W/many" | wc -l)
+mkdir "$T/many"
+head -c 1048576000 "$T/big" | (cd "$T/many" && split -b 524288 -a 4 - f)
+rm -f "$T/big"
+n=$(ls "$T/many" | wc -l)
 [ "$n" -eq 2000 ] || { echo "expected 2000 files, made $n" >&2; exit 1; }
-cat "$W"/many/* >/dev/null
-(cd "$W" && "$H" -j2 -f sha256sum many) >"$W/a.sums"
-(cd "$W" && sha256sum many/*) >"$W/b.sums"
-cmp -s "$W/a.sums" "$W/b.sums" || { echo "sum lists differ" >&2; exit 1; }
-race "cd '$W' && '$H' -j2 -f sha256sum many" "cd '$W' && sha256sum many/*"
+cat "$T"/many/* >/dev/null
+(cd "$T" && "$H" -j2 -f sha256sum many) >"$T/a.sums"
+(cd "$T" && sha256sum many/*) >"$T/b.sums"
+cmp -s "$T/a.sums" "$T/b.sums" || { echo "sum lists differ" >&2; exit 1; }
+race "cd '$T' && '$H' -j2 -f sha256sum many" "cd '$T' && sha256sum many/*"
 r=$(ratio "$wb" "$wa")
 echo "2000 x 512 KiB: vouch-hash -j2 $(mibs 1048576000 "$wa") MiB/s, sha256sum $(mibs 1048576000 "$wb") MiB/s wall clock: ratio ${r}x (target >= 3x)"
 echo "  per CPU second: vouch-hash $(mibs 1048576000 "$ca") MiB/s, sha256sum $(mibs 1048576000 "$cb") MiB/s"

@@ -40,20 +40,10 @@ LC_ALL=C
 export LC_ALL
 build=$(cd "${1:?usage: rebuild.sh BUILD_DIR [RUNS]}" && pwd)
 runs=${2:-30}
-src=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 # the program itself, not a libtool wrapper script (its start-up is measured)
-RB="$build/tools/vouch-rebuild"
-if [ "$(head -c 4 "$RB" | od -An -c | tr -d ' ')" != 177ELF ]; then
-	RB="$build/tools/.libs/vouch-rebuild"
-	LD_LIBRARY_PATH="$build/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-	export LD_LIBRARY_PATH
-fi
+RB=$(tool vouch-rebuild)
 command -v bwrap >/dev/null || { echo "rebuild.sh: install bubblewrap" >&2; exit 2; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/vouch-bench.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-usec() { local t=${1/./}; echo $((10#$t)); }
 # children's user + system CPU so far, in microseconds, into $cpu (`times`
 # in this shell: a subshell would have its own, empty, children's times)
 sec_us() { # "XmY.ZZZs"

@@ -11,15 +11,7 @@ LC_ALL=C
 export LC_ALL
 build=$(cd "${1:?usage: tests/bench/unpack.sh BUILD_DIR [RUNS]}" && pwd)
 runs=${2:-5}
-U="$build/tools/vouch-unpack"
-[ -x "$U" ] || { echo "no $U; build first" >&2; exit 2; }
-# Time the program, not a libtool wrapper script (the tools are programs
-# when they link libvouch statically, as they do now).
-if [ "$(head -c 4 "$U" | od -An -c | tr -d ' ')" != 177ELF ]; then
-	U="$build/tools/.libs/vouch-unpack"
-	LD_LIBRARY_PATH="$build/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-	export LD_LIBRARY_PATH
-fi
+[ -x "$build/tools/vouch-unpack" ] || { echo "no $build/tools/vouch-unpack; build first" >&2; exit 2; }
 command -v bsdtar >/dev/null || { echo "bsdtar missing (libarchive-tools)" >&2; exit 2; }
 if [ -z "${BENCH_TMPDIR:-}" ]; then
 	BENCH_TMPDIR=${TMPDIR:-/tmp}
@@ -27,8 +19,9 @@ if [ -z "${BENCH_TMPDIR:-}" ]; then
 		BENCH_TMPDIR=/dev/shm
 	fi
 fi
-T=$(mktemp -d "$BENCH_TMPDIR/vouch-bench-unpack.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
+# Time the program, not a libtool wrapper script around it.
+U=$(tool vouch-unpack)
 
 # 20,000 files in 400 directories, 1..20 KiB each of source-like text.
 python3 - "$T/src.tar" <<'EOF'

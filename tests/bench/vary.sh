@@ -27,18 +27,9 @@ LC_ALL=C
 export LC_ALL
 build=$(cd "${1:?usage: vary.sh BUILD_DIR [RUNS]}" && pwd)
 runs=${2:-7}
-src=$(cd "$(dirname "$0")/../.." && pwd)
-RB="$build/tools/vouch-rebuild"
-if [ "$(head -c 4 "$RB" | od -An -c | tr -d ' ')" != 177ELF ]; then
-	RB="$build/tools/.libs/vouch-rebuild"
-	LD_LIBRARY_PATH="$build/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-	export LD_LIBRARY_PATH
-fi
+. "$(dirname "$0")/lib.sh"
+RB=$(tool vouch-rebuild)
 command -v reprotest >/dev/null || { echo "vary.sh: install reprotest" >&2; exit 2; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/vouch-bench.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-usec() { local t=${1/./}; echo $((10#$t)); }
 
 HELLO="$src/examples/hello"
 tar -C "$HELLO" -cf "$T/hello-1.0.tar" hello.c Makefile

@@ -14,7 +14,6 @@ rounds=${2:-9}
 . "$(dirname "$0")/lib.sh"
 wait_file() { i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; [ -s "$1" ]; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 cc -O2 -pthread -o "$T/load" "$src/tests/bench/tlog-load.c"
 python3 - "$T/envs" 60000 <<'EOF'

@@ -151,6 +151,29 @@ gnu_hello_orig() {
 	fi
 }
 
+# gnu_hello_recipe FILE TIMEOUT OUTPUTS [check]: write to FILE a recipe that
+# builds GNU hello 2.10 (gnu_hello_orig) with autotools in the Debian
+# environment $ENV ($DIGEST): configure, make, `make check` when asked,
+# install; OUTPUTS is the JSON list of the files it keeps.
+gnu_hello_recipe() {
+	gnu_hello_orig
+	_check=
+	[ "${4:-}" != check ] || _check='["make", "-C", "hello-2.10", "check"],'
+	cat >"$1" <<EOF
+{"vouchRecipe": 1, "name": "hello", "version": "2.10",
+ "source": {"path": "$ORIG", "digest": {"sha256": "$ORIG_SHA"}},
+ "environment": {"rootfs": "$ENV", "digest": {"sha256": "$DIGEST"}},
+ "sourceDateEpoch": 1700000000, "workdir": "/build/hello-2.10",
+ "env": {"CFLAGS": "-O2 -g -ffile-prefix-map=/build/hello-2.10=."},
+ "steps": [["sh", "-c", "cd hello-2.10 && ./configure --prefix=/usr --disable-nls"],
+           ["make", "-C", "hello-2.10", "-j2"], $_check
+           ["make", "-C", "hello-2.10", "install", "DESTDIR=/out"]],
+ "outputs": $3,
+ "limits": {"timeoutSeconds": $2, "memoryBytes": 2147483648, "maxProcesses": 512,
+            "diskBytes": 1073741824}}
+EOF
+}
+
 # real_world_test: the tests that rebuild real packages or run a peer tool
 # on real ones take minutes each; tests/run-all.sh runs them in its first
 # pass only and sets VOUCH_REAL_WORLD=done for its distcheck and sanitizer

@@ -91,21 +91,7 @@ expect_grep '"vouchTree256"' "$T/out" "the directory's tree digest is in the pro
 # in Debian's hello_2.10-3.dsc), configured and built with autotools in the
 # Debian environment, twice, then its own test suite run.  This is what
 # caught extraction-order mtimes making make rerun aclocal.
-gnu_hello_orig
-cat >"$T/gnu-hello.json" <<EOF
-{"vouchRecipe": 1, "name": "hello", "version": "2.10",
- "source": {"path": "$ORIG", "digest": {"sha256": "$ORIG_SHA"}},
- "environment": {"rootfs": "$ENV", "digest": {"sha256": "$DIGEST"}},
- "sourceDateEpoch": 1700000000, "workdir": "/build/hello-2.10",
- "env": {"CFLAGS": "-O2 -g -ffile-prefix-map=/build/hello-2.10=."},
- "steps": [["sh", "-c", "cd hello-2.10 && ./configure --prefix=/usr --disable-nls"],
-           ["make", "-C", "hello-2.10", "-j2"],
-           ["make", "-C", "hello-2.10", "check"],
-           ["make", "-C", "hello-2.10", "install", "DESTDIR=/out"]],
- "outputs": ["usr/bin/hello"],
- "limits": {"timeoutSeconds": 600, "memoryBytes": 2147483648, "maxProcesses": 512,
-            "diskBytes": 1073741824}}
-EOF
+gnu_hello_recipe "$T/gnu-hello.json" 600 '["usr/bin/hello"]' check
 expect_status 0 "$RB" -r "$T/gnu-hello.json" -c "$CACHE" -o "$T/g1"
 expect_status 0 "$RB" -r "$T/gnu-hello.json" -c "$CACHE" -o "$T/g2"
 if cmp -s "$T/g1/usr/bin/hello" "$T/g2/usr/bin/hello"; then ok; else

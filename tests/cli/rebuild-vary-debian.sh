@@ -37,20 +37,7 @@ assert "not installed" in loc["varied"], loc
 PY
 
 # --- GNU hello 2.10 from Debian's archive
-gnu_hello_orig
-cat >"$T/gnu-hello.json" <<JSON
-{"vouchRecipe": 1, "name": "hello", "version": "2.10",
- "source": {"path": "$ORIG", "digest": {"sha256": "$ORIG_SHA"}},
- "environment": {"rootfs": "$ENV", "digest": {"sha256": "$DIGEST"}},
- "sourceDateEpoch": 1700000000, "workdir": "/build/hello-2.10",
- "env": {"CFLAGS": "-O2 -g -ffile-prefix-map=/build/hello-2.10=."},
- "steps": [["sh", "-c", "cd hello-2.10 && ./configure --prefix=/usr --disable-nls"],
-           ["make", "-C", "hello-2.10", "-j2"],
-           ["make", "-C", "hello-2.10", "install", "DESTDIR=/out"]],
- "outputs": ["usr/bin/hello", "usr/share/man/man1/hello.1", "usr/share/info/hello.info"],
- "limits": {"timeoutSeconds": 900, "memoryBytes": 2147483648, "maxProcesses": 512,
-            "diskBytes": 1073741824}}
-JSON
+gnu_hello_recipe "$T/gnu-hello.json" 900 '["usr/bin/hello", "usr/share/man/man1/hello.1", "usr/share/info/hello.info"]'
 expect_status 1 "$RB" -r "$T/gnu-hello.json" -c "$CACHE" -o "$T/g" --vary
 cp "$T/out" "$T/g.json"
 cat "$T/err"
