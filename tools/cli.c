@@ -17,16 +17,17 @@ static const char *progname = "vouch";
 static const char *usage = "";
 
 void
-cli_init(const char *argv0, const char *usage_text)
+cli_init(char **argv, const char *usage_text)
 {
 	const char *slash;
 
-	if (argv0 != NULL && *argv0 != '\0') {
-		slash = strrchr(argv0, '/');
-		progname = slash != NULL ? slash + 1 : argv0;
+	if (argv[0] != NULL && *argv[0] != '\0') {
+		slash = strrchr(argv[0], '/');
+		progname = slash != NULL ? slash + 1 : argv[0];
 		/* libtool wrappers run the real binary as lt-NAME */
 		if (strncmp(progname, "lt-", 3) == 0)
 			progname += 3;
+		argv[0] = (char *)progname;
 	}
 	usage = usage_text != NULL ? usage_text : "";
 }
@@ -37,16 +38,22 @@ cli_progname(void)
 	return progname;
 }
 
+static void
+vwarn(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 cli_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void
@@ -67,11 +74,16 @@ cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputs(usage, stderr);
+	exit(CLI_EXIT_TROUBLE);
+}
+
+void
+cli_bad_option(void)
+{
 	fputs(usage, stderr);
 	exit(CLI_EXIT_TROUBLE);
 }

@@ -18,8 +18,11 @@
 #define CLI_EXIT_NEGATIVE VOUCH_EXIT_NEGATIVE
 #define CLI_EXIT_TROUBLE VOUCH_EXIT_TROUBLE
 
-/* Set the program name used in messages (basename of argv[0] unless name). */
-void cli_init(const char *argv0, const char *usage_text);
+/* Set the program name used in messages (the basename of argv[0]) and point
+ * argv[0] at it, so that getopt's own messages ("prog: unrecognized option
+ * '--x'", "prog: option requires an argument -- 'o'") name the tool as
+ * every other message does. */
+void cli_init(char **argv, const char *usage_text);
 const char *cli_progname(void);
 
 /* "prog: message" on stderr. */
@@ -32,6 +35,9 @@ _Noreturn void cli_fail_err(const vouch_err *err);
 
 /* Misuse: "prog: reason" then the usage on stderr, exit 2. */
 _Noreturn void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* getopt returned '?' after saying what was wrong: the usage on stderr,
+ * exit 2. */
+_Noreturn void cli_bad_option(void);
 /* --help: usage on stdout, exit 0 (after checking stdout). */
 _Noreturn void cli_help(void);
 /* --version: "prog (vouch) X.Y.Z" on stdout, exit 0. */

@@ -164,7 +164,7 @@ parse_args(struct attest *a, int argc, char **argv)
 			break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		default: cli_usage_error("unknown option");
+		default: cli_bad_option();
 		}
 	}
 	check_options(a, argc, argv);
@@ -485,7 +485,7 @@ main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.pass_fd = -1;
 	a.max_size = VOUCH_DSSE_MAX_DEFAULT;
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	if ((a.materials = calloc(MAX_MATERIALS, sizeof(*a.materials))) == NULL) {
 		cli_warn("out of memory");
 		return cli_finish(CLI_EXIT_TROUBLE);

@@ -131,7 +131,7 @@ main(int argc, char **argv)
 	vouch_err err;
 	int c, rc, recipe = 0, mode = 0;
 
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	vouch_err_clear(&err);
 	memset(&ro, 0, sizeof(ro));
 	while ((c = getopt_long(argc, argv, "k:c:rhV", longopts, NULL)) != -1) {
@@ -156,7 +156,7 @@ main(int argc, char **argv)
 			break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		default: cli_usage_error("unknown option");
+		default: cli_bad_option();
 		}
 	}
 	if (recipe + (check != NULL) + (mode != 0) > 1)

@@ -81,7 +81,7 @@ main(int argc, char **argv)
 	vouch_err err;
 	int ch, rc;
 
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	vouch_err_clear(&err);
 	if (argc < 2)
 		cli_usage_error("a command is needed (run, check or item)");
@@ -115,7 +115,7 @@ main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		default: cli_usage_error(NULL);
+		default: cli_bad_option();
 		}
 	}
 	if (argc - optind != (strcmp(cmd, "item") == 0 ? 2 : 1))

@@ -99,7 +99,7 @@ parse_args(struct state *s, int argc, char **argv)
 				cli_usage_error("bad --max-%s '%s'", c == 'F' ? "diff" : "text", optarg);
 			*(c == 'F' ? &s->opts.max_diff : &s->opts.max_text) = (size_t)v;
 			break;
-		default: cli_usage_error("unknown option");
+		default: cli_bad_option();
 		}
 	}
 	if (argc - optind != 2)
@@ -152,7 +152,7 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&s, 0, sizeof(s));
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	vouch_compare_opts_init(&s.opts);
 	vouch_buf_init(&s.out, (size_t)1 << 30);
 	vouch_buf_init(&s.rep, (size_t)1 << 30);

@@ -124,7 +124,7 @@ parse_options(struct hash_state *st, int argc, char **argv)
 		case 'o': st->output = optarg; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		default: cli_usage_error("unknown option");
+		default: cli_bad_option();
 		}
 	}
 	if (st->o.algs == 0)
@@ -148,7 +148,7 @@ main(int argc, char **argv)
 	int status;
 
 	memset(&st, 0, sizeof(st));
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	st.o.depth = 1;
 	parse_options(&st, argc, argv);
 	st.o.write = to_file(&st) ? NULL : put_output;

@@ -100,7 +100,7 @@ parse_args(struct keygen *g, int argc, char **argv)
 		case OPT_PASS_FILE: g->pass_file = optarg; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		default: cli_usage_error("unknown option");
+		default: cli_bad_option();
 		}
 	}
 	if (optind != argc)
@@ -267,7 +267,7 @@ main(int argc, char **argv)
 	vouch_buf_init(&g.cosig_vkey, 0);
 	vouch_buf_init(&g.out, 0);
 	vouch_err_clear(&err);
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	parse_args(&g, argc, argv);
 	rc = run(&g, &err);
 	if (rc != VOUCH_OK)

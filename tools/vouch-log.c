@@ -180,7 +180,6 @@ parse_args(struct vlog *v, int argc, char **argv)
 	vouch_err err;
 	int c;
 
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "l:K:c:t:r:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': set_str(&v->url, optarg); break;
@@ -244,7 +243,7 @@ parse_args(struct vlog *v, int argc, char **argv)
 			break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
+		default: cli_bad_option();
 		}
 	}
 	if (!v->quorum_given)
@@ -684,7 +683,7 @@ main(int argc, char **argv)
 	size_t i;
 	int rc;
 
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	memset(&v, 0, sizeof v);
 	v.timeout = 30;
 	v.retries = 3;

@@ -195,7 +195,6 @@ parse_args(struct logd *d, int argc, char **argv)
 	uint64_t *num = NULL, v;
 	int c;
 
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "d:k:o:l:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': d->o.dir = optarg; break;
@@ -226,7 +225,7 @@ parse_args(struct logd *d, int argc, char **argv)
 		case OPT_S3_TIMEOUT: num = &d->s3_timeout; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
+		default: cli_bad_option();
 		}
 		if (num != NULL) {
 			if (cli_parse_uint(optarg, 0, 100000000, &v) != 0 ||
@@ -364,7 +363,7 @@ main(int argc, char **argv)
 	vouch_err err;
 	int rc;
 
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	memset(&d, 0, sizeof d);
 	vouch_logd_opts_init(&d.o);
 	parse_args(&d, argc, argv);

@@ -68,7 +68,7 @@ parse_options(struct publish_state *st, int argc, char **argv)
 		case 'q': st->quiet = 1; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		default: cli_usage_error("unknown option");
+		default: cli_bad_option();
 		}
 	}
 	if (st->html == NULL && st->apt == NULL)
@@ -147,7 +147,7 @@ main(int argc, char **argv)
 
 	memset(&st, 0, sizeof(st));
 	st.srcdir = -1;
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	parse_options(&st, argc, argv);
 	vouch_err_clear(&err);
 	rc = run(&st, &err);

@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	const char *vary_list = NULL;
 	int c, force_progress = 0, vary = 0, rc;
 
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	memset(&o, 0, sizeof(o));
 	memset(&res, 0, sizeof(res));
 	vouch_err_clear(&err);
@@ -167,7 +167,7 @@ main(int argc, char **argv)
 		case OPT_CLOCK_LIB: o.clock_lib = optarg; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		default: cli_usage_error("unknown option");
+		default: cli_bad_option();
 		}
 	}
 	if (optind != argc)

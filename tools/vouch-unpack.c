@@ -184,7 +184,7 @@ parse_args(struct state *st, int argc, char **argv)
 		case 'q': st->quiet = 1; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		case '?': cli_usage_error("unknown option");
+		case '?': cli_bad_option();
 		default: parse_limit(st, c, optarg); break;
 		}
 	}
@@ -203,7 +203,7 @@ main(int argc, char **argv)
 
 	memset(&st, 0, sizeof(st));
 	vouch_err_clear(&err);
-	cli_init(argv[0], usage);
+	cli_init(argv, usage);
 	/* Names in zip and pax headers are UTF-8; let libarchive hand them over
 	 * as such whatever the caller's locale. */
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)

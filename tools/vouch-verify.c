@@ -133,7 +133,7 @@ parse_args(struct verify *v, int argc, char **argv)
 		case 'j': v->pm.json = 1; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		default: cli_usage_error("unknown option");
+		default: cli_bad_option();
 		}
 	}
 	if (v->pm.policy != NULL) {
@@ -233,7 +233,7 @@ main(int argc, char **argv)
 	memset(&v, 0, sizeof(v));
 	v.o.threshold = 1;
 	v.o.max_size = VOUCH_DSSE_MAX_DEFAULT;
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	parse_args(&v, argc, argv);
 	if (v.pm.policy != NULL)
 		rc = run_policy(&v.pm, argc - optind, argv + optind);

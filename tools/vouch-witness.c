@@ -72,7 +72,6 @@ parse_args(struct witness *w, int argc, char **argv)
 	uint64_t *num = NULL, v;
 	int c;
 
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "s:k:n:l:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': w->o.state_dir = optarg; break;
@@ -95,7 +94,7 @@ parse_args(struct witness *w, int argc, char **argv)
 		case OPT_TIMEOUT: num = &w->o.timeout_s; break;
 		case 'h': cli_help();
 		case 'V': cli_version();
-		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
+		default: cli_bad_option();
 		}
 		if (num != NULL) {
 			if (cli_parse_uint(optarg, num == &w->o.max_conn_per_ip ? 0 : 1, 100000, &v) != 0)
@@ -165,7 +164,7 @@ main(int argc, char **argv)
 	size_t i;
 	int rc;
 
-	cli_init(argv[0], usage_text);
+	cli_init(argv, usage_text);
 	memset(&w, 0, sizeof w);
 	vouch_witness_opts_init(&w.o);
 	w.o.listen = "127.0.0.1:8081";
