@@ -442,9 +442,8 @@ sign_inputs(struct attest *a, vouch_err *err)
 			continue;
 		}
 		rc = read_input(a, path, err);
-		if (rc == VOUCH_OK)
-			rc = vouch_envelope_signer_sign(sg, a->in.data, a->in.len, &a->out, err);
-		if (rc != VOUCH_OK && a->ninputs > 1)
+		if (rc == VOUCH_OK &&
+		    (rc = vouch_envelope_signer_sign(sg, a->in.data, a->in.len, &a->out, err)) != VOUCH_OK)
 			vouch_err_prefix(err, "'%s'", display_name(path));
 		if (rc == VOUCH_OK)
 			rc = flush_lines(a, 0, err);

@@ -125,6 +125,8 @@ expect_same want121.jsonl keep.jsonl "-o: a good batch replaces the file"
 expect_status 2 "$A" -k A.key s1.json bad.json s2.json
 expect_grep "^vouch-attest: 'bad.json': not a valid in-toto statement" "$T/err" "bad file named"
 expect_same one.jsonl "$T/out" "files before the bad one are written"
+expect_status 2 "$A" -k A.key bad.json
+expect_grep "^vouch-attest: 'bad.json': not a valid in-toto statement" "$T/err" "a single bad file is named too"
 # a line over --max-size is named too, and an empty line is no statement
 expect_status 2 "$A" -k A.key -l --max-size 200 three.jsonl
 expect_grep "line 1 of 'three.jsonl': longer than the limit of 200 bytes" "$T/err" "long line named"
