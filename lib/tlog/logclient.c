@@ -559,7 +559,7 @@ out:
  * becomes that entry's leaf hash, once the entry, read and verified from
  * the log, is shown to be the same envelope. */
 static int
-equivalent_entry(vouch_logclient *lc, const char *name, const uint8_t *data, size_t len,
+equivalent_entry(vouch_logclient *lc, const char *where, const uint8_t *data, size_t len,
                  const cJSON *answer, uint64_t index, vouch_hash leaf, vouch_err *err)
 {
 	const char *lh = vouch_json_get_string(answer, "leaf_hash");
@@ -577,8 +577,8 @@ equivalent_entry(vouch_logclient *lc, const char *name, const uint8_t *data, siz
 		if (vouch_logentry_dedup_key(data, len, mine, NULL) != VOUCH_OK ||
 		    vouch_logentry_dedup_key(e.data, e.len, theirs, NULL) != VOUCH_OK ||
 		    memcmp(mine, theirs, VOUCH_HASH_LEN) != 0)
-			rc = vouch_err_set(err, VOUCH_EINPUT, "'%s': the log answered with entry %llu, "
-			                   "another envelope", name, (unsigned long long)index);
+			rc = vouch_err_set(err, VOUCH_EINPUT, "%s: the log answered with entry %llu, "
+			                   "another envelope", where, (unsigned long long)index);
 		else
 			rc = vouch_merkle_leaf_hash(e.data, e.len, leaf, err);
 	}
@@ -587,7 +587,7 @@ equivalent_entry(vouch_logclient *lc, const char *name, const uint8_t *data, siz
 }
 
 static int
-check_answer(vouch_logclient *lc, const char *name, const uint8_t *data, size_t len,
+check_answer(vouch_logclient *lc, const char *where, const uint8_t *data, size_t len,
              const vouch_buf *resp, vouch_err *err)
 {
 	vouch_tlogproof p;
@@ -600,16 +600,16 @@ check_answer(vouch_logclient *lc, const char *name, const uint8_t *data, size_t 
 	if ((rc = vouch_json_parse((const char *)resp->data, resp->len, &j, err)) != VOUCH_OK)
 		goto out;
 	if ((proof = vouch_json_get_string(j, "tlog_proof")) == NULL) {
-		rc = vouch_err_set(err, VOUCH_EINPUT, "'%s': the answer has no proof", name);
+		rc = vouch_err_set(err, VOUCH_EINPUT, "%s: the answer has no proof", where);
 		goto out;
 	}
 	if ((rc = vouch_merkle_leaf_hash(data, len, leaf, err)) != VOUCH_OK ||
 	    (rc = vouch_tlogproof_parse(proof, strlen(proof), &p, err)) != VOUCH_OK ||
-	    (rc = equivalent_entry(lc, name, data, len, j, p.index, leaf, err)) != VOUCH_OK ||
+	    (rc = equivalent_entry(lc, where, data, len, j, p.index, leaf, err)) != VOUCH_OK ||
 	    (rc = vouch_tlogproof_verify(&p, leaf, lc->origin,
 	                                 (vouch_note_verifier *const *)&lc->ver, 1, NULL,
 	                                 err)) != VOUCH_OK)
-		vouch_err_prefix(err, "'%s': the log's answer does not verify", name);
+		vouch_err_prefix(err, "%s: the log's answer does not verify", where);
 out:
 	cJSON_Delete(j);
 	vouch_tlogproof_clear(&p);
@@ -617,7 +617,7 @@ out:
 }
 
 static int
-submit_one(vouch_logclient *lc, const char *name, const uint8_t *data, size_t len,
+submit_one(vouch_logclient *lc, const char *where, const uint8_t *data, size_t len,
            const vouch_logclient_sink *sink, vouch_err *err)
 {
 	vouch_buf resp;
@@ -629,14 +629,18 @@ submit_one(vouch_logclient *lc, const char *name, const uint8_t *data, size_t le
 	    VOUCH_OK)
 		goto out;
 	if (st != 200) {
+		char q[200];
+
 		while (resp.len > 0 && resp.data[resp.len - 1] == '\n')
-			resp.data[--resp.len] = '\0';
+			resp.len--;
+		/* the log's words, quoted: a hostile log must not write to our terminal */
 		rc = vouch_err_set(err, st == 400 || st == 403 || st == 413 ? VOUCH_EINPUT : VOUCH_EIO,
-		                   "'%s': the log answered %ld: %.200s", name, st,
-		                   vouch_buf_cstr(&resp));
+		                   "%s: the log answered %ld: %s", where, st,
+		                   vouch_quote(resp.data ? (const char *)resp.data : "", resp.len, q,
+		                               sizeof(q)));
 		goto out;
 	}
-	if (lc->ver != NULL && (rc = check_answer(lc, name, data, len, &resp, err)) != VOUCH_OK)
+	if (lc->ver != NULL && (rc = check_answer(lc, where, data, len, &resp, err)) != VOUCH_OK)
 		goto out;
 	rc = sink->line(sink->ctx, resp.data ? resp.data : (const uint8_t *)"", resp.len, err);
 out:
@@ -670,19 +674,24 @@ static int
 submit_lines(vouch_logclient *lc, const char *name, const vouch_buf *b,
              const vouch_logclient_sink *sink)
 {
-	size_t pos = 0, lines = 0;
+	size_t pos = 0, lines = 0, lineno = 0;
 	int rc, status = VOUCH_OK;
 
 	while (pos < b->len) {
 		const uint8_t *nl = memchr(b->data + pos, '\n', b->len - pos);
 		size_t end = nl ? (size_t)(nl - b->data) : b->len;
 
+		lineno++;
 		if (end > pos) {
 			vouch_err one;
+			char q[200], where[256];
 
 			lines++;
 			vouch_err_clear(&one);
-			if ((rc = submit_one(lc, name, b->data + pos, end - pos, sink, &one)) !=
+			/* the log's complaints name the line it had */
+			snprintf(where, sizeof(where), "line %zu of '%s'", lineno,
+			         vouch_quote(name, strlen(name), q, sizeof(q)));
+			if ((rc = submit_one(lc, where, b->data + pos, end - pos, sink, &one)) !=
 			    VOUCH_OK) {
 				vouch_logclient_sink_warn(sink, &one);
 				status = rc;

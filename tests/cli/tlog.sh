@@ -102,6 +102,11 @@ expect_grep '"index":1,' "$T/out" "a duplicate gets its existing index"
 # JSON Lines on stdin
 cat "$T/env4.json" "$T/env5.json" | VL submit - >"$T/out" 2>"$T/err" && ok || fail "submit from stdin"
 expect_lines 2 "$T/out" "two answers from stdin"
+# a bad line among good ones: the log's refusal names its line, the rest is logged
+{ printf '\n{"not":"an envelope"}\n'; cat "$T/env1.json"; } >"$T/mixed.jsonl"
+expect_status 2 VL submit "$T/mixed.jsonl"
+expect_grep "^vouch-log: line 2 of '$T/mixed.jsonl': the log answered 400: " "$T/err" "the refused line is named"
+expect_grep '"index":0,' "$T/out" "the good line after it is logged (a duplicate of env1)"
 
 # ---- read and verify ----
 expect_status 0 VL checkpoint
