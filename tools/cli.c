@@ -38,12 +38,41 @@ cli_progname(void)
 	return progname;
 }
 
+void
+cli_put_safe(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
 static void
 vwarn(const char *fmt, va_list ap)
 {
+	char small[512], *msg = small;
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(msg, (size_t)n + 1, fmt, again);
+	va_end(again);
+	if (msg == NULL) {      /* out of memory: the first part will do */
+		msg = small;
+		n = (int)strlen(small);
+	}
 	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
+	if (n > 0)
+		cli_put_safe(stderr, msg, strlen(msg));
 	fputc('\n', stderr);
+	if (msg != small)
+		free(msg);
 }
 
 void

@@ -25,7 +25,12 @@
 void cli_init(char **argv, const char *usage_text);
 const char *cli_progname(void);
 
-/* "prog: message" on stderr. */
+/* len bytes of s on f, control bytes as \xHH: text that came from outside
+ * (file names, a build's output, a server's answer) cannot drive the
+ * terminal. */
+void cli_put_safe(FILE *f, const char *s, size_t len);
+
+/* "prog: message" on stderr, control bytes as \xHH. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: <err message>" on stderr. */
 void cli_warn_err(const vouch_err *err);

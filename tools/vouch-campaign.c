@@ -34,13 +34,19 @@ progress(void *ctx, const vouch_campaign_progress *p)
 	(void)ctx;
 	if (quiet || !cli_progress_wanted(0))
 		return;
-	if (p->eta_seconds >= 0)
-		fprintf(stderr, "\r[%zu/%zu] %zu failed, %zu skipped, ETA %ld:%02ld%s%s%s   ", p->done, p->total,
-		    p->failures, p->skipped, (long)p->eta_seconds / 60, (long)p->eta_seconds % 60,
-		    p->item ? "  " : "", p->item ? p->item : "", p->item ? ": " : "");
-	else
+	if (p->eta_seconds >= 0) {
+		fprintf(stderr, "\r[%zu/%zu] %zu failed, %zu skipped, ETA %ld:%02ld", p->done, p->total,
+		    p->failures, p->skipped, (long)p->eta_seconds / 60, (long)p->eta_seconds % 60);
+		if (p->item != NULL) {
+			fputs("  ", stderr);
+			cli_put_safe(stderr, p->item, strlen(p->item));
+			fputs(": ", stderr);
+		}
+		fputs("   ", stderr);
+	} else {
 		fprintf(stderr, "\r[%zu/%zu] %zu failed, %zu skipped   ", p->done, p->total, p->failures,
 		    p->skipped);
+	}
 	if (p->item && p->eta_seconds >= 0)
 		fprintf(stderr, "%s   ", p->verdict);
 	if (p->done == p->total)

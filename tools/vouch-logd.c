@@ -122,7 +122,7 @@ static void
 log_line(void *arg, const char *msg)
 {
 	(void)arg;
-	fprintf(stderr, "%s: %s\n", cli_progname(), msg);
+	cli_warn("%s", msg);
 }
 
 /* --witness 'VKEY URL' or --witnesses FILE */

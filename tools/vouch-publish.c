@@ -91,10 +91,8 @@ load(struct publish_state *st, vouch_err *err)
 	char *copy;
 	int rc;
 
-	if ((rc = vouch_campsum_load(st->summary, &st->sum, err)) != VOUCH_OK) {
-		vouch_err_prefix(err, "'%s'", st->summary);
+	if ((rc = vouch_campsum_load(st->summary, &st->sum, err)) != VOUCH_OK)
 		return rc;
-	}
 	if ((copy = strdup(strcmp(st->summary, "-") == 0 ? "./-" : st->summary)) == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	st->srcdir = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -132,7 +132,9 @@ print_tail(const char *tail)
 	fprintf(stderr, "%s: end of the build log:\n", cli_progname());
 	for (; p < end; p = nl + 1) {
 		nl = p + strcspn(p, "\n");
-		fprintf(stderr, "  | %.*s\n", (int)(nl - p), p);
+		fputs("  | ", stderr);
+		cli_put_safe(stderr, p, (size_t)(nl - p));
+		fputc('\n', stderr);
 		if (*nl == '\0')
 			break;
 	}

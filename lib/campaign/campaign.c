@@ -341,13 +341,14 @@ vouch_campaign_parse(const char *data, size_t len, const char *basedir, vouch_ca
 int
 vouch_campaign_load(const char *path, vouch_campaign **out, vouch_err *err)
 {
-	char *real, *slash;
+	char *real, *slash, q[200];
 	vouch_buf b;
 	int rc;
 
 	*out = NULL;
+	vouch_quote(path, strlen(path), q, sizeof(q));
 	if ((real = realpath(path, NULL)) == NULL)
-		return vouch_err_sys(err, VOUCH_EINPUT, "cannot read '%s'", path);
+		return vouch_err_sys(err, VOUCH_EINPUT, "cannot read '%s'", q);
 	vouch_buf_init(&b, VOUCH_CAMPAIGN_MAX_BYTES);
 	if ((rc = vouch_read_file(real, VOUCH_CAMPAIGN_MAX_BYTES, &b, err)) != VOUCH_OK) {
 		free(real);
@@ -360,7 +361,7 @@ vouch_campaign_load(const char *path, vouch_campaign **out, vouch_err *err)
 	*slash = '/';
 	vouch_buf_free(&b);
 	if (rc != VOUCH_OK) {
-		vouch_err_prefix(err, "'%s'", path);
+		vouch_err_prefix(err, "'%s'", q);
 		free(real);
 		return rc;
 	}

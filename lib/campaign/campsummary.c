@@ -521,8 +521,12 @@ vouch_campsum_load(const char *path, vouch_campsum **out, vouch_err *err)
 	*out = NULL;
 	vouch_buf_init(&b, VOUCH_CAMPSUM_MAX_BYTES + 1);
 	rc = vouch_read_file(path, VOUCH_CAMPSUM_MAX_BYTES, &b, err);
-	if (rc == VOUCH_OK)
-		rc = vouch_campsum_parse((const char *)b.data, b.len, out, err);
+	if (rc == VOUCH_OK &&
+	    (rc = vouch_campsum_parse((const char *)b.data, b.len, out, err)) != VOUCH_OK) {
+		char q[200];
+
+		vouch_err_prefix(err, "'%s'", vouch_quote(path, strlen(path), q, sizeof(q)));
+	}
 	vouch_buf_free(&b);
 	return rc;
 }

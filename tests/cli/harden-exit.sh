@@ -104,4 +104,41 @@ P
 expect_status 1 "$B/vouch-verify" --policy p.json --bundle failed.jsonl fw.bin
 if grep -qF "reports FAILED (1 difference: $long, second.bin: .text, third.bin: .data, ...)" \
 	"$T/out"; then ok; else fail "differing paths whole, then ..."; fi
+
+# -- a name with terminal escapes and a newline, in every tool's messages:
+# the escapes shown as \xHH (the newline as \x0a or a space), never raw,
+# whether the file is missing or malformed
+evil=$(printf 'ev\033]0;owned\007il\nname')
+no_raw_control() { # label: stderr holds no byte below 0x20 but the newlines
+	if LC_ALL=C tr -d '\n' <"$T/err" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+		fail "$1: raw control bytes on stderr"
+	else
+		ok
+	fi
+	expect_grep 'ev\\x1b]0;owned\\x07il' "$T/err" "$1: the name escaped"
+}
+evil_name() { # TOOL ARGS...: vouch-TOOL ARGS... "$evil" is trouble, said safely
+	tool=$1
+	shift
+	expect_status 2 "$B/vouch-$tool" "$@" "$evil"
+	no_raw_control "vouch-$tool, $state name"
+}
+for state in missing malformed; do
+	if [ $state = missing ]; then
+		evil_name hash
+		evil_name verify -p lab.pub
+		evil_name compare file
+		evil_name log -l http://127.0.0.1:9 submit
+	else
+		printf '{"x":1}\n' >"$evil"
+	fi
+	evil_name attest -k lab.key
+	evil_name buildinfo
+	evil_name rebuild -o outdir -r
+	evil_name campaign check
+	evil_name publish --html site
+	expect_status 2 "$B/vouch-unpack" "$evil" outdir
+	no_raw_control "vouch-unpack, $state name"
+	rm -f "$evil"
+done
 finish
