@@ -320,8 +320,10 @@ verdict(struct run *r)
 			}
 	} else {
 		yes = res->failed == 0 && res->accepted > 0;
-		if (res->envelopes == 0)
-			report(r, VOUCH_VERIFY_WARN, "no envelope found");
+		if (res->envelopes == 0) {
+			if (!res->trouble)      /* else the unreadable input said it */
+				report(r, VOUCH_VERIFY_WARN, "no envelope found");
+		}
 		else if (res->failed > 0)
 			report(r, VOUCH_VERIFY_WARN, "%zu of %zu envelopes not verified", res->failed,
 			    res->envelopes);

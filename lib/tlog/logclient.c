@@ -712,13 +712,47 @@ submit_lines(vouch_logclient *lc, const char *name, const vouch_buf *b,
 	return status;
 }
 
+/* Problems are held back one at a time: a lone one becomes the call's error
+ * (one line for the caller to print); from the second on, all go to the
+ * caller's sink and the error sums them up. */
+struct held {
+	const vouch_logclient_sink *outer;
+	vouch_err first;
+	size_t n;
+};
+
+static void
+held_warn(void *ctx, const vouch_err *problem)
+{
+	struct held *h = ctx;
+
+	if (h->n++ == 0) {
+		h->first = *problem;
+		return;
+	}
+	if (h->n == 2)
+		vouch_logclient_sink_warn(h->outer, &h->first);
+	vouch_logclient_sink_warn(h->outer, problem);
+}
+
+static int
+held_line(void *ctx, const uint8_t *data, size_t len, vouch_err *err)
+{
+	const struct held *h = ctx;
+
+	return h->outer->line(h->outer->ctx, data, len, err);
+}
+
 int
 vouch_logclient_submit_files(vouch_logclient *lc, const char *const *paths, size_t n,
                              const vouch_logclient_sink *sink, vouch_err *err)
 {
+	struct held h = { .outer = sink };
+	vouch_logclient_sink mine = { .line = held_line, .warn = held_warn, .ctx = &h };
 	size_t i;
 	int rc, status = VOUCH_OK;
 
+	vouch_err_clear(&h.first);
 	for (i = 0; i < n; i++) {
 		vouch_buf b;
 		vouch_err one;
@@ -726,16 +760,20 @@ vouch_logclient_submit_files(vouch_logclient *lc, const char *const *paths, size
 		vouch_err_clear(&one);
 		vouch_buf_init(&b, 64 << 20);
 		if (vouch_read_file(paths[i], 64 << 20, &b, &one) != VOUCH_OK) {
-			vouch_logclient_sink_warn(sink, &one);
+			held_warn(&h, &one);
 			status = VOUCH_EIO;
 			continue;
 		}
-		if ((rc = submit_lines(lc, paths[i], &b, sink)) != VOUCH_OK)
+		if ((rc = submit_lines(lc, paths[i], &b, &mine)) != VOUCH_OK)
 			status = rc;
 		vouch_buf_free(&b);
 	}
+	if (h.n == 1) {
+		*err = h.first;
+		return err->code != VOUCH_OK ? err->code : status;
+	}
 	if (status != VOUCH_OK)
-		return vouch_err_set(err, status, "some envelopes were not logged");
+		return vouch_err_set(err, status, "%zu envelopes or files were not logged", h.n);
 	return VOUCH_OK;
 }
 

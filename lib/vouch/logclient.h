@@ -104,9 +104,10 @@ int vouch_logclient_prove_consistency(vouch_logclient *lc, uint64_t old, uint64_
 /* submit: each file ("-" is stdin) holds one envelope or JSON Lines of
  * them; each is POSTed to the log and its answer handed to sink->line.
  * When the client has a verifier, each answer must prove that very entry
- * into a signed checkpoint.  Files that cannot be read and envelopes that
- * are not logged go to sink->warn, and the call then fails with "some
- * envelopes were not logged" (the status of the last failure). */
+ * into a signed checkpoint.  A file that cannot be read or an envelope
+ * that is not logged fails the call: a lone problem is the call's error;
+ * when there are more, each goes to sink->warn and the error counts them
+ * (with the status of the last failure). */
 int vouch_logclient_submit_files(vouch_logclient *lc, const char *const *paths, size_t n,
                                  const vouch_logclient_sink *sink, vouch_err *err);
 

@@ -106,7 +106,7 @@ if grep -qF "reports FAILED (1 difference: $long, second.bin: .text, third.bin: 
 	"$T/out"; then ok; else fail "differing paths whole, then ..."; fi
 
 # -- a name with terminal escapes and a newline, in every tool's messages:
-# the escapes shown as \xHH (the newline as \x0a or a space), never raw,
+# one line, the escapes shown as \xHH (the newline as \x0a or a space), never raw,
 # whether the file is missing or malformed
 evil=$(printf 'ev\033]0;owned\007il\nname')
 no_raw_control() { # label: stderr holds no byte below 0x20 but the newlines
@@ -116,6 +116,7 @@ no_raw_control() { # label: stderr holds no byte below 0x20 but the newlines
 		ok
 	fi
 	expect_grep 'ev\\x1b]0;owned\\x07il' "$T/err" "$1: the name escaped"
+	expect_lines 1 "$T/err" "$1: one line"
 }
 evil_name() { # TOOL ARGS...: vouch-TOOL ARGS... "$evil" is trouble, said safely
 	tool=$1
