@@ -299,9 +299,10 @@ add_done(void *arg)
 static enum MHD_Result
 add_begin(struct logd_http *h, struct MHD_Connection *c, struct vouch_httpd_req *rq)
 {
+	struct logd_entry en;
 	struct add_req *a;
 	vouch_err err;
-	vouch_hash leaf, key;
+	vouch_buf subj;
 	uint8_t *data;
 	size_t len;
 	int rc;
@@ -309,20 +310,29 @@ add_begin(struct logd_http *h, struct MHD_Connection *c, struct vouch_httpd_req 
 	if (rq->too_big)
 		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "envelope too large");
 	vouch_err_clear(&err);
-	rc = vouch_logentry_check(rq->body.data, rq->body.len,
-	                          (const vouch_key *const *)h->submitters, h->nsubmitters, NULL,
-	                          &err);
+	/* one parse: the checks, the dedup key and the index's subjects */
+	vouch_buf_init(&subj, (size_t)VOUCH_LOGSTORE_SUBJECTS_MAX * 32 + 1);
+	rc = vouch_logentry_check_keyed(rq->body.data, rq->body.len,
+	                                (const vouch_key *const *)h->submitters, h->nsubmitters,
+	                                &subj, en.key, &err);
+	if (rc != VOUCH_OK)
+		vouch_buf_free(&subj);
 	if (rc == VOUCH_ENEGATIVE)
 		return reply_error(c, MHD_HTTP_FORBIDDEN, vouch_err_msg(&err));
 	if (rc == VOUCH_ELIMIT)
 		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, vouch_err_msg(&err));
 	if (rc != VOUCH_OK)
 		return reply_error(c, MHD_HTTP_BAD_REQUEST, vouch_err_msg(&err));
-	if (vouch_merkle_leaf_hash(rq->body.data, rq->body.len, leaf, &err) != VOUCH_OK ||
-	    vouch_logentry_dedup_key(rq->body.data, rq->body.len, key, &err) != VOUCH_OK)
+	if (vouch_merkle_leaf_hash(rq->body.data, rq->body.len, en.leaf, &err) != VOUCH_OK) {
+		vouch_buf_free(&subj);
 		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, vouch_err_msg(&err));
-	if ((a = calloc(1, sizeof *a)) == NULL)
+	}
+	en.subjects = subj.data;
+	en.nsubjects = subj.len / 32;
+	if ((a = calloc(1, sizeof *a)) == NULL) {
+		vouch_buf_free(&subj);
 		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
 	a->c = c;
 	a->w.done = add_done;
 	a->w.arg = a;
@@ -335,8 +345,9 @@ add_begin(struct logd_http *h, struct MHD_Connection *c, struct vouch_httpd_req 
 	len = rq->body.len;
 	vouch_buf_init(&rq->body, 1);
 	MHD_suspend_connection(c); /* before the sequencer may resume it */
-	rc = logd_seq_submit(h->seq, &data, len, leaf, key, &a->w, &a->r, &a->note, &a->err);
+	rc = logd_seq_submit(h->seq, &data, len, &en, &a->w, &a->r, &a->note, &a->err);
 	free(data);                /* NULL when the sequencer took it */
+	vouch_buf_free(&subj);
 	if (rc == LOGD_QUEUED)
 		return MHD_YES;
 	if (rc == LOGD_STORED) {

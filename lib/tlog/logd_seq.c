@@ -48,11 +48,21 @@ struct logd_item {
 	size_t nproof;
 	vouch_hash proof[VOUCH_PROOF_MAX];
 	struct logd_item *next;
+	size_t nsubjects;     /* the statement's subject digests, for the index */
+	uint8_t subjects[];   /* 32 bytes each */
 };
 
 enum { ST_QUEUED, ST_BATCH, ST_DONE, ST_FAILED };
 
 #define PENDING_BUCKETS 65536u /* power of two; chains stay short */
+
+/* issue 18: a Bloom filter of the dedup keys in the log, so that a new
+ * submission (almost all of them) is not looked up in the index: 2^26
+ * bits (8 MiB, touched as keys arrive) and 4 probes give a false positive
+ * (which only costs the lookup) under 1e-5 at a million entries and
+ * under 0.5% at ten million. */
+#define SEEN_BITS (1u << 26)
+#define SEEN_PROBES 4
 
 struct logd_seq {
 	const vouch_logd_opts *o;
@@ -70,6 +80,7 @@ struct logd_seq {
 	pthread_cond_t work;
 	struct logd_item *head, *tail; /* queued, oldest first */
 	struct logd_item *pending[PENDING_BUCKETS]; /* queued and in flight, by key */
+	uint8_t *seen;             /* keys committed (s->mu), or NULL: ask the index */
 	int seq_idle;              /* the sequencer waits for work */
 	size_t nqueued;
 	uint64_t commits;
@@ -89,6 +100,8 @@ struct logd_seq {
 };
 
 /* ---- the store ---- */
+
+static void seen_load(struct logd_seq *s);
 
 static int
 store_snapshot(struct logd_seq *s, vouch_err *err)
@@ -118,7 +131,10 @@ store_open(struct logd_seq *s, unsigned flags, vouch_err *err)
 	                                  vouch_logentry_indexer, NULL, vouch_logentry_keyer,
 	                                  NULL, &s->store, err);
 
-	return rc == VOUCH_OK ? store_snapshot(s, err) : rc;
+	if (rc != VOUCH_OK)
+		return rc;
+	seen_load(s);
+	return store_snapshot(s, err);
 }
 
 /* issue 20: the storage of the log: o->spec, or the directory */
@@ -219,6 +235,63 @@ find_pending(struct logd_seq *s, const vouch_hash key)
 		if (memcmp(it->key, key, VOUCH_HASH_LEN) == 0)
 			return it;
 	return NULL;
+}
+
+/* Bit i of the filter for key: four 26-bit slices of a SHA-256. */
+static uint32_t
+seen_bit(const vouch_hash key, int i)
+{
+	uint32_t v;
+
+	memcpy(&v, key + 4 + 4 * i, sizeof v);
+	return v & (SEEN_BITS - 1);
+}
+
+static void
+seen_add(void *ctx, const uint8_t *key)
+{
+	uint8_t *seen = ctx;
+
+	for (int i = 0; i < SEEN_PROBES; i++) {
+		uint32_t b = seen_bit(key, i);
+
+		seen[b / 8] |= (uint8_t)(1u << (b % 8));
+	}
+}
+
+/* 0: key is in no committed entry; 1: it may be (with s->mu held). */
+static int
+seen_maybe(const struct logd_seq *s, const vouch_hash key)
+{
+	if (s->seen == NULL)
+		return 1;
+	for (int i = 0; i < SEEN_PROBES; i++) {
+		uint32_t b = seen_bit(key, i);
+
+		if (!(s->seen[b / 8] & (1u << (b % 8))))
+			return 0;
+	}
+	return 1;
+}
+
+/* A new filter of the store's keys (no commit runs meanwhile: called
+ * with the store just opened, before the sequencer runs or from it, or
+ * with store_rw held for writing); without one every submission is
+ * looked up. */
+static void
+seen_load(struct logd_seq *s)
+{
+	uint8_t *seen = calloc(SEEN_BITS / 8, 1), *old;
+
+	if (seen != NULL && vouch_logstore_each_key(s->store, seen_add, seen, NULL) != VOUCH_OK) {
+		free(seen);
+		seen = NULL;
+	}
+	pthread_mutex_lock(&s->mu);
+	old = s->seen;
+	s->seen = seen;
+	pthread_mutex_unlock(&s->mu);
+	free(old);
 }
 
 void
@@ -405,6 +478,7 @@ append_batch(struct logd_seq *s, struct logd_item *batch, size_t n, uint64_t *fi
 {
 	const uint8_t **e = calloc(n, sizeof *e);
 	size_t *lens = calloc(n, sizeof *lens), i;
+	vouch_logstore_meta *meta = calloc(n, sizeof *meta);
 	struct logd_item *it;
 	vouch_err err;
 	int rc;
@@ -414,20 +488,25 @@ append_batch(struct logd_seq *s, struct logd_item *batch, size_t n, uint64_t *fi
 	pthread_rwlock_rdlock(&s->store_rw);
 	if (s->broken) {
 		rc = vouch_err_set(&err, VOUCH_EIO, "the log store is broken");
-	} else if (e == NULL || lens == NULL) {
+	} else if (e == NULL || lens == NULL || meta == NULL) {
 		rc = vouch_err_set(&err, VOUCH_ENOMEM, "out of memory");
 	} else {
+		/* the index rows as the submitters' threads found them */
 		for (i = 0, it = batch; it != NULL; it = it->next, i++) {
 			e[i] = it->data;
 			lens[i] = it->len;
+			memcpy(meta[i].key, it->key, VOUCH_HASH_LEN);
+			meta[i].subjects = it->subjects;
+			meta[i].nsubjects = it->nsubjects;
 		}
-		rc = vouch_logstore_append(s->store, e, lens, n, first, &err);
+		rc = vouch_logstore_append_meta(s->store, e, lens, meta, n, first, &err);
 		if (rc == VOUCH_OK)
 			rc = store_snapshot(s, &err);
 	}
 	pthread_rwlock_unlock(&s->store_rw);
 	free(e);
 	free(lens);
+	free(meta);
 	if (rc != VOUCH_OK && !s->broken) {
 		seq_log(s, "commit failed: %s", vouch_err_msg(&err));
 		pthread_rwlock_wrlock(&s->store_rw);
@@ -472,6 +551,9 @@ commit_batch(struct logd_seq *s, struct logd_item *batch, size_t n)
 		it->state = it->note != NULL ? ST_DONE : ST_FAILED;
 		it->index = first + i;
 		it->size = first + n;
+		/* before the item leaves s->pending: a key is always in one */
+		if (rc == VOUCH_OK && s->seen != NULL)
+			seen_add(s->seen, it->key);
 	}
 	s->commits++;
 	pthread_mutex_unlock(&s->mu);
@@ -603,8 +685,8 @@ existing(struct logd_seq *s, const vouch_hash key, struct logd_result *r, vouch_
 
 /* A new item for data (taken over), queued (with s->mu held). */
 static int
-queue_new(struct logd_seq *s, uint8_t **data, size_t len, const vouch_hash leaf,
-          const vouch_hash key, struct logd_item **out, vouch_err *err)
+queue_new(struct logd_seq *s, uint8_t **data, size_t len, const struct logd_entry *en,
+          struct logd_item **out, vouch_err *err)
 {
 	struct logd_item *it;
 
@@ -612,13 +694,16 @@ queue_new(struct logd_seq *s, uint8_t **data, size_t len, const vouch_hash leaf,
 		vouch_err_set(err, VOUCH_ELIMIT, "the queue is full, retry later");
 		return LOGD_FULL;
 	}
-	if ((it = calloc(1, sizeof *it)) == NULL)
+	if ((it = calloc(1, sizeof *it + en->nsubjects * 32)) == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	it->data = *data;
 	*data = NULL;
 	it->len = len;
-	memcpy(it->leaf, leaf, VOUCH_HASH_LEN);
-	memcpy(it->key, key, VOUCH_HASH_LEN);
+	memcpy(it->leaf, en->leaf, VOUCH_HASH_LEN);
+	memcpy(it->key, en->key, VOUCH_HASH_LEN);
+	if (en->nsubjects > 0)
+		memcpy(it->subjects, en->subjects, en->nsubjects * 32);
+	it->nsubjects = en->nsubjects;
 	atomic_init(&it->refs, 1); /* the sequencer's */
 	it->queued_at = now_ms();
 	if (s->tail != NULL)
@@ -626,8 +711,8 @@ queue_new(struct logd_seq *s, uint8_t **data, size_t len, const vouch_hash leaf,
 	else
 		s->head = it;
 	s->tail = it;
-	it->hnext = s->pending[pending_bucket(key)];
-	s->pending[pending_bucket(key)] = it;
+	it->hnext = s->pending[pending_bucket(it->key)];
+	s->pending[pending_bucket(it->key)] = it;
 	s->nqueued++;
 	if (s->seq_idle || s->nqueued >= s->o->max_batch)
 		pthread_cond_signal(&s->work);
@@ -636,10 +721,11 @@ queue_new(struct logd_seq *s, uint8_t **data, size_t len, const vouch_hash leaf,
 }
 
 int
-logd_seq_submit(struct logd_seq *s, uint8_t **data, size_t len, const vouch_hash leaf,
-                const vouch_hash key, struct logd_wait *w, struct logd_result *stored,
-                vouch_buf *note_buf, vouch_err *err)
+logd_seq_submit(struct logd_seq *s, uint8_t **data, size_t len, const struct logd_entry *en,
+                struct logd_wait *w, struct logd_result *stored, vouch_buf *note_buf,
+                vouch_err *err)
 {
+	const uint8_t *key = en->key;
 	struct logd_item *it;
 	uint64_t gen;
 	int rc;
@@ -649,6 +735,13 @@ logd_seq_submit(struct logd_seq *s, uint8_t **data, size_t len, const vouch_hash
 		gen = s->commits;
 		if ((it = find_pending(s, key)) != NULL)
 			break;
+		if (!seen_maybe(s, key)) { /* neither queued nor in the log: new */
+			if ((rc = queue_new(s, data, len, en, &it, err)) != VOUCH_OK) {
+				pthread_mutex_unlock(&s->mu);
+				return rc;
+			}
+			break;
+		}
 		pthread_mutex_unlock(&s->mu);
 		rc = existing(s, key, stored, note_buf, err);
 		if (rc == VOUCH_OK)
@@ -658,7 +751,7 @@ logd_seq_submit(struct logd_seq *s, uint8_t **data, size_t len, const vouch_hash
 		vouch_err_clear(err);
 		pthread_mutex_lock(&s->mu);
 		if (s->commits == gen) { /* nothing was committed meanwhile: it is new */
-			if ((rc = queue_new(s, data, len, leaf, key, &it, err)) != VOUCH_OK) {
+			if ((rc = queue_new(s, data, len, en, &it, err)) != VOUCH_OK) {
 				pthread_mutex_unlock(&s->mu);
 				return rc;
 			}
@@ -760,6 +853,7 @@ logd_seq_free(struct logd_seq *s)
 	vouch_logstore_free(s->reader);
 	vouch_buf_free(&s->spec_storage);
 	free(s->note);
+	free(s->seen);
 	if (s->locks_ready) {
 		pthread_cond_destroy(&s->hcv);
 		pthread_mutex_destroy(&s->hmu);

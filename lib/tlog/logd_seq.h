@@ -66,16 +66,24 @@ int logd_seq_checkpoint(struct logd_seq *s, vouch_buf *out, uint64_t *size, vouc
 int logd_seq_lookup(struct logd_seq *s, const uint8_t digest[32], uint64_t *hits, size_t max,
                     size_t *n, vouch_err *err);
 
+/* What the HTTP front found in a submission (it reads each once). */
+struct logd_entry {
+	vouch_hash leaf;
+	vouch_hash key;           /* vouch_logentry_dedup_key */
+	const uint8_t *subjects;  /* the index's subject digests, 32 bytes each */
+	size_t nsubjects;
+};
+
 enum { LOGD_QUEUED = -1, LOGD_STORED = -2, LOGD_FULL = -3 }; /* beside VOUCH_E* (> 0) */
 /* Submit an entry (data taken over when queued: *data set to NULL; freed by
- * the sequencer) with its leaf hash and dedup key.  LOGD_QUEUED: w->item
+ * the sequencer) with its leaf hash, dedup key and subjects (copied).  LOGD_QUEUED: w->item
  * is set and w->done will be called.  LOGD_STORED: the same entry is
  * already in the log, *stored describes it (its note in note_buf); call
  * logd_seq_await_cosigned.  LOGD_FULL: the queue is full or the log is
  * stopping (err set).  A VOUCH_E* status on failure. */
-int logd_seq_submit(struct logd_seq *s, uint8_t **data, size_t len, const vouch_hash leaf,
-                    const vouch_hash key, struct logd_wait *w, struct logd_result *stored,
-                    vouch_buf *note_buf, vouch_err *err);
+int logd_seq_submit(struct logd_seq *s, uint8_t **data, size_t len,
+                    const struct logd_entry *en, struct logd_wait *w,
+                    struct logd_result *stored, vouch_buf *note_buf, vouch_err *err);
 /* With witnesses and size not yet cosigned: 1, and w->done will be called
  * once a cosigned checkpoint of size leaves is published or
  * witness_wait_ms has passed.  Otherwise 0 (go on now). */

@@ -10,6 +10,7 @@
 
 #include "vouch/envelope.h"
 #include "vouch/logentry.h"
+#include "tlog_int.h"
 
 #define DEDUP_DOMAIN "vouch-logentry-dedup-v1\n"
 
@@ -46,19 +47,16 @@ put(EVP_MD_CTX *md, const void *p, size_t n)
 }
 
 int
-vouch_logentry_dedup_key(const uint8_t *body, size_t len, uint8_t key[32], vouch_err *err)
+tlog_dedup_key_env(const vouch_envelope *env, uint8_t key[32], vouch_err *err)
 {
-	vouch_envelope *env = NULL;
 	struct sigref sigs[VOUCH_DSSE_MAX_SIGS];
 	EVP_MD_CTX *md = NULL;
 	const char *type;
 	const uint8_t *payload;
 	size_t plen = 0, n, distinct = 0;
 	unsigned outlen = 0;
-	int ok, rc;
+	int ok;
 
-	if ((rc = vouch_envelope_parse((const char *)body, len, 0, &env, err)) != VOUCH_OK)
-		return rc;
 	type = vouch_envelope_payload_type(env);
 	payload = vouch_envelope_payload(env, &plen);
 	n = vouch_envelope_sig_count(env);
@@ -70,15 +68,27 @@ vouch_logentry_dedup_key(const uint8_t *body, size_t len, uint8_t key[32], vouch
 	for (size_t i = 0; i < n; i++)
 		if (distinct == 0 || sig_cmp(&sigs[distinct - 1], &sigs[i]) != 0)
 			sigs[distinct++] = sigs[i];
-	ok = (md = EVP_MD_CTX_new()) != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	ok = (md = EVP_MD_CTX_new()) != NULL && EVP_DigestInit_ex(md, tlog_sha256(), NULL) == 1 &&
 	    EVP_DigestUpdate(md, DEDUP_DOMAIN, sizeof(DEDUP_DOMAIN) - 1) == 1 &&
 	    put(md, type, strlen(type)) && put(md, payload, plen) && put_u64(md, distinct);
 	for (size_t i = 0; ok && i < distinct; i++)
 		ok = put(md, sigs[i].p, sigs[i].n);
 	ok = ok && EVP_DigestFinal_ex(md, key, &outlen) == 1 && outlen == 32;
 	EVP_MD_CTX_free(md);
-	vouch_envelope_free(env);
 	return ok ? VOUCH_OK : vouch_err_crypto(err, "sha256 failed");
+}
+
+int
+vouch_logentry_dedup_key(const uint8_t *body, size_t len, uint8_t key[32], vouch_err *err)
+{
+	vouch_envelope *env = NULL;
+	int rc;
+
+	if ((rc = vouch_envelope_parse((const char *)body, len, 0, &env, err)) != VOUCH_OK)
+		return rc;
+	rc = tlog_dedup_key_env(env, key, err);
+	vouch_envelope_free(env);
+	return rc;
 }
 
 int

@@ -13,6 +13,7 @@
 #include "vouch/merkle.h"
 #include "vouch/statement.h"
 #include "vouch/tile.h"
+#include "tlog_int.h"
 
 #define INTOTO_TYPE "application/vnd.in-toto+json"
 
@@ -40,6 +41,14 @@ collect_subjects(const vouch_statement *st, vouch_buf *out, vouch_err *err)
 int
 vouch_logentry_check(const uint8_t *body, size_t len, const vouch_key *const *keys,
                      size_t nkeys, vouch_buf *subjects, vouch_err *err)
+{
+	return vouch_logentry_check_keyed(body, len, keys, nkeys, subjects, NULL, err);
+}
+
+int
+vouch_logentry_check_keyed(const uint8_t *body, size_t len, const vouch_key *const *keys,
+                           size_t nkeys, vouch_buf *subjects, uint8_t key[32],
+                           vouch_err *err)
 {
 	vouch_envelope *env = NULL;
 	vouch_statement *st = NULL;
@@ -79,8 +88,10 @@ vouch_logentry_check(const uint8_t *body, size_t len, const vouch_key *const *ke
 		rc = rc == VOUCH_ENOMEM ? rc : VOUCH_EINPUT;
 		goto out;
 	}
-	if (subjects != NULL)
-		rc = collect_subjects(st, subjects, err);
+	if (subjects != NULL && (rc = collect_subjects(st, subjects, err)) != VOUCH_OK)
+		goto out;
+	if (key != NULL)
+		rc = tlog_dedup_key_env(env, key, err);
 out:
 	vouch_statement_free(st);
 	vouch_envelope_free(env);

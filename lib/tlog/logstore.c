@@ -544,6 +544,7 @@ struct batch {
 	const uint8_t *const *entries;
 	const size_t *lens;
 	const vouch_hash *leaves;
+	const vouch_logstore_meta *meta; /* NULL: the keyer and indexer */
 	size_t n;
 };
 
@@ -556,9 +557,19 @@ index_rows(vouch_logstore *ls, void *arg, vouch_err *err)
 	int rc = VOUCH_OK;
 
 	vouch_buf_init(&scratch, (size_t)VOUCH_LOGSTORE_SUBJECTS_MAX * 32 + 1);
-	for (i = 0; i < b->n && rc == VOUCH_OK; i++)
-		rc = index_entry(ls, b->first + i, b->entries[i], b->lens[i], b->leaves[i], &scratch,
-		                 err);
+	for (i = 0; i < b->n && rc == VOUCH_OK; i++) {
+		const vouch_logstore_meta *m = b->meta != NULL ? &b->meta[i] : NULL;
+
+		if (m != NULL)
+			rc = ls->ops->index_add(ls->be, b->first + i, m->key, m->subjects,
+			                        m->nsubjects < VOUCH_LOGSTORE_SUBJECTS_MAX
+			                            ? m->nsubjects
+			                            : VOUCH_LOGSTORE_SUBJECTS_MAX,
+			                        err);
+		else
+			rc = index_entry(ls, b->first + i, b->entries[i], b->lens[i], b->leaves[i],
+			                 &scratch, err);
+	}
 	vouch_buf_free(&scratch);
 	return rc;
 }
@@ -581,6 +592,14 @@ index_batch(vouch_logstore *ls, struct batch *b, vouch_err *err)
 int
 vouch_logstore_append(vouch_logstore *ls, const uint8_t *const *entries, const size_t *lens,
                       size_t n, uint64_t *first, vouch_err *err)
+{
+	return vouch_logstore_append_meta(ls, entries, lens, NULL, n, first, err);
+}
+
+int
+vouch_logstore_append_meta(vouch_logstore *ls, const uint8_t *const *entries,
+                           const size_t *lens, const vouch_logstore_meta *meta, size_t n,
+                           uint64_t *first, vouch_err *err)
 {
 	vouch_hash *leaves = NULL;
 	vouch_tilehashes *th = NULL;
@@ -620,6 +639,7 @@ vouch_logstore_append(vouch_logstore *ls, const uint8_t *const *entries, const s
 	b.entries = entries;
 	b.lens = lens;
 	b.leaves = (const vouch_hash *)leaves;
+	b.meta = meta;
 	b.n = n;
 	/* tiles and bundles are durable before the checkpoint that covers
 	 * them is published; the index goes with the commit or just after */
@@ -643,6 +663,15 @@ vouch_logstore_find_leaf(vouch_logstore *ls, const vouch_hash leaf, uint64_t *in
                          vouch_err *err)
 {
 	return ls->ops->find_leaf(ls->be, leaf, index, err);
+}
+
+int
+vouch_logstore_each_key(vouch_logstore *ls, void (*fn)(void *ctx, const uint8_t *key),
+                        void *ctx, vouch_err *err)
+{
+	if (ls->ops->each_key == NULL)
+		return VOUCH_ENEGATIVE;
+	return ls->ops->each_key(ls->be, fn, ctx, err);
 }
 
 int

@@ -54,6 +54,9 @@ struct logstore_ops {
 	              vouch_err *err);
 	/* the fencing token of this writer (0 if the back end has none) */
 	uint64_t (*fence)(void *be);
+	/* every key find_leaf can find, to fn (may be NULL: not offered) */
+	int (*each_key)(void *be, void (*fn)(void *ctx, const uint8_t *key), void *ctx,
+	                vouch_err *err);
 };
 
 extern const struct logstore_ops vouch_logstore_posix_ops;

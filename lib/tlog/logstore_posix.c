@@ -535,6 +535,29 @@ p_lookup(void *be, const uint8_t d[32], uint64_t *out, size_t max, size_t *n, vo
 	return rc;
 }
 
+static int
+p_each_key(void *be, void (*fn)(void *ctx, const uint8_t *key), void *ctx, vouch_err *err)
+{
+	struct posix *p = be;
+	sqlite3_stmt *st = NULL;
+	int r, rc = VOUCH_OK;
+
+	pthread_mutex_lock(&p->rmu);
+	if (sqlite3_prepare_v2(p->rdb, "SELECT hash FROM leaves", -1, &st, NULL) != SQLITE_OK) {
+		rc = rdb_fail(p, err);
+		goto out;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_column_bytes(st, 0) == VOUCH_HASH_LEN)
+			fn(ctx, sqlite3_column_blob(st, 0));
+	if (r != SQLITE_DONE)
+		rc = rdb_fail(p, err);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&p->rmu);
+	return rc;
+}
+
 /* ---- open, free ---- */
 
 static void
@@ -600,5 +623,5 @@ p_open(const vouch_logstore_spec *spec, unsigned flags, void **out, vouch_err *e
 const struct logstore_ops vouch_logstore_posix_ops = {
 	"posix", 0, p_open, p_free, p_get, p_put, p_lock, p_recover, p_prune, p_begin,
 	p_publish, p_abort, p_index_start, p_txn_begin, p_index_add, p_txn_end, p_find_leaf,
-	p_lookup, p_fence,
+	p_lookup, p_fence, p_each_key,
 };

@@ -1003,5 +1003,5 @@ s_open(const vouch_logstore_spec *spec, unsigned flags, void **out, vouch_err *e
 const struct logstore_ops vouch_logstore_s3pg_ops = {
 	"s3pg", 1, s_open, s_free, s_get, s_put, s_lock, s_recover, NULL, s_begin,
 	s_publish, s_abort, s_index_start, s_txn_begin, s_index_add, s_txn_end, s_find_leaf,
-	s_lookup, s_fence,
+	s_lookup, s_fence, NULL,
 };

@@ -22,6 +22,12 @@ extern "C" {
  * VOUCH_LOGSTORE_SUBJECTS_MAX) are appended to subjects (may be NULL). */
 int vouch_logentry_check(const uint8_t *body, size_t len, const vouch_key *const *keys,
                          size_t nkeys, vouch_buf *subjects, vouch_err *err);
+/* vouch_logentry_check, and (key not NULL) the envelope's dedup key
+ * (vouch_logentry_dedup_key) from the same parse (issue 18: vouch-logd
+ * parses each submission once). */
+int vouch_logentry_check_keyed(const uint8_t *body, size_t len, const vouch_key *const *keys,
+                               size_t nkeys, vouch_buf *subjects, uint8_t key[32],
+                               vouch_err *err);
 /* The dedup key of an envelope: the same envelope however it is spelled
  * (whitespace, key order, escapes, base64 alphabet, signature order or
  * repeats, keyid hints, unknown fields) has the same key:

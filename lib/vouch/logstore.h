@@ -161,12 +161,35 @@ const char *vouch_logstore_checkpoint_note(const vouch_logstore *ls, size_t *len
 int vouch_logstore_append(vouch_logstore *ls, const uint8_t *const *entries,
                           const size_t *lens, size_t n, uint64_t *first, vouch_err *err);
 
+/* What the caller already knows of an entry, for the index (issue 18:
+ * vouch-logd reads each submission once, in its HTTP threads, rather than
+ * again in its single sequencer): the key the store's keyer gives it and
+ * the digests its indexer gives (32 bytes each, at most
+ * VOUCH_LOGSTORE_SUBJECTS_MAX). */
+typedef struct vouch_logstore_meta {
+	vouch_hash key;
+	const uint8_t *subjects;
+	size_t nsubjects;
+} vouch_logstore_meta;
+
+/* vouch_logstore_append, the index rows taken from meta[0..n) instead of
+ * the keyer and indexer (meta NULL: from them). */
+int vouch_logstore_append_meta(vouch_logstore *ls, const uint8_t *const *entries,
+                               const size_t *lens, const vouch_logstore_meta *meta, size_t n,
+                               uint64_t *first, vouch_err *err);
+
 /* Index of a committed entry with this leaf hash (or, opened with a keyer,
  * this key; the first such entry): VOUCH_OK and *index, or
  * VOUCH_ENEGATIVE when there is none.  This and vouch_logstore_lookup may be
  * called from other threads while an append runs (not during open/free). */
 int vouch_logstore_find_leaf(vouch_logstore *ls, const vouch_hash leaf, uint64_t *index,
                              vouch_err *err);
+/* Call fn with the key of every committed entry (what
+ * vouch_logstore_find_leaf finds; the leaf hash without a keyer), in no
+ * set order, from this thread: VOUCH_OK, or VOUCH_ENEGATIVE when the
+ * storage does not offer it (then fn is never called). */
+int vouch_logstore_each_key(vouch_logstore *ls, void (*fn)(void *ctx, const uint8_t *key),
+                            void *ctx, vouch_err *err);
 /* Indices of committed entries whose subjects carry sha256 digest d, in
  * ascending order, at most max of them. */
 int vouch_logstore_lookup(vouch_logstore *ls, const uint8_t d[32], uint64_t *out,
