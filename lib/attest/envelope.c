@@ -330,57 +330,6 @@ vouch_envelope_sign_once(vouch_envelope *env, const vouch_key *key, vouch_err *e
 	return rc == VOUCH_OK ? vouch_envelope_sign(env, key, err) : rc;
 }
 
-/* Append s as a JSON string exactly as cJSON prints one: '"', '\\' and
- * the control characters escaped (the common ones by letter, the rest as
- * \u00XX), every other byte as it is. */
-static int
-json_string(vouch_buf *out, const char *s, vouch_err *err)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = strlen(s), extra = 2;
-	unsigned char *o;
-	int rc;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			extra += 1;
-		else if (c < 0x20)
-			extra += 5;
-	}
-	if ((rc = vouch_buf_reserve(out, n + extra, err)) != VOUCH_OK)
-		return rc;
-	o = out->data + out->len;
-	*o++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*o++ = c;
-			continue;
-		}
-		*o++ = '\\';
-		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		default:
-			*o++ = 'u', *o++ = '0', *o++ = '0';
-			*o++ = (unsigned char)hex[c >> 4], *o++ = (unsigned char)hex[c & 15];
-			break;
-		}
-	}
-	*o++ = '"';
-	out->len = (size_t)(o - out->data);
-	out->data[out->len] = '\0';
-	return VOUCH_OK;
-}
-
 /* The envelope as compact JSON, byte for byte what cJSON_PrintUnformatted
  * made of it before (members in this order, standard padded base64), but
  * written straight into out: no tree, no intermediate strings.  On failure
@@ -398,13 +347,13 @@ write_envelope(vouch_buf *out, const char *type, const uint8_t *payload, size_t 
 	if (rc == VOUCH_OK)
 		rc = vouch_buf_append_str(out, "\",\"payloadType\":", err);
 	if (rc == VOUCH_OK)
-		rc = json_string(out, type, err);
+		rc = vouch_json_append_string(out, type, strlen(type), err);
 	if (rc == VOUCH_OK)
 		rc = vouch_buf_append_str(out, ",\"signatures\":[", err);
 	for (size_t i = 0; rc == VOUCH_OK && i < nsigs; i++) {
 		rc = vouch_buf_append_str(out, i == 0 ? "{\"keyid\":" : ",{\"keyid\":", err);
 		if (rc == VOUCH_OK)
-			rc = json_string(out, sigs[i].keyid, err);
+			rc = vouch_json_append_string(out, sigs[i].keyid, strlen(sigs[i].keyid), err);
 		if (rc == VOUCH_OK)
 			rc = vouch_buf_append_str(out, ",\"sig\":\"", err);
 		if (rc == VOUCH_OK)

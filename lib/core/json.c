@@ -454,3 +454,54 @@ vouch_json_add_array(cJSON *obj, const char *key, vouch_err *err)
 		vouch_err_set(err, VOUCH_ENOMEM, "out of memory building JSON");
 	return v;
 }
+
+/* Append s as a JSON string exactly as cJSON prints one: '"', '\\' and
+ * the control characters escaped (the common ones by letter, the rest as
+ * \u00XX), every other byte as it is (moved from envelope.c, issue 18). */
+int
+vouch_json_append_string(vouch_buf *out, const char *s, size_t n, vouch_err *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t extra = 2;
+	unsigned char *o;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			extra += 1;
+		else if (c < 0x20)
+			extra += 5;
+	}
+	if ((rc = vouch_buf_reserve(out, n + extra, err)) != VOUCH_OK)
+		return rc;
+	o = out->data + out->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = c;
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			*o++ = 'u', *o++ = '0', *o++ = '0';
+			*o++ = (unsigned char)hex[c >> 4], *o++ = (unsigned char)hex[c & 15];
+			break;
+		}
+	}
+	*o++ = '"';
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
+	return VOUCH_OK;
+}

@@ -364,6 +364,9 @@ db_open(struct posix *p, vouch_err *err)
 		return db_fail(p, "open", err);
 	sqlite3_busy_timeout(p->db, 5000);
 	if ((rc = db_exec(p, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	                     /* issue 18: the whole index of a few million entries in
+	                      * memory, no page read back while inserting */
+	                     "PRAGMA cache_size=-32768;"
 	                     "CREATE TABLE IF NOT EXISTS leaves(idx INTEGER PRIMARY KEY,"
 	                     " hash BLOB NOT NULL);"
 	                     "CREATE INDEX IF NOT EXISTS leaves_hash ON leaves(hash);"

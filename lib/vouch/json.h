@@ -47,6 +47,11 @@ int vouch_json_get_int(const cJSON *obj, const char *key, long long min,
 int vouch_json_only_members(const cJSON *obj, const char *what,
                             const char *const *allowed, vouch_err *err);
 
+/* Append s[0..n) as a JSON string, byte for byte as cJSON prints it:
+ * '"', '\\' and control characters escaped (the common ones by letter,
+ * the rest as \u00XX), every other byte as it is (s is UTF-8). */
+int vouch_json_append_string(vouch_buf *out, const char *s, size_t n, vouch_err *err);
+
 /* Append the compact serialisation of item to b. */
 int vouch_json_append(vouch_buf *b, const cJSON *item, vouch_err *err);
 
