@@ -61,6 +61,14 @@ enum { ST_QUEUED, ST_BATCH, ST_DONE, ST_FAILED };
  * bits (8 MiB, touched as keys arrive) and 4 probes give a false positive
  * (which only costs the lookup) under 1e-5 at a million entries and
  * under 0.5% at ten million. */
+/* A committed batch whose index rows are not yet written. */
+struct ibatch {
+	struct logd_item *items;  /* linked by next, the sequencer's references */
+	size_t n;
+	uint64_t first;
+	struct ibatch *next;
+};
+
 #define SEEN_BITS (1u << 26)
 #define SEEN_PROBES 4
 
@@ -82,6 +90,16 @@ struct logd_seq {
 	struct logd_item *pending[PENDING_BUCKETS]; /* queued and in flight, by key */
 	uint8_t *seen;             /* keys committed (s->mu), or NULL: ask the index */
 	int seq_idle;              /* the sequencer waits for work */
+	/* issue 18: index rows written by their own thread, off the
+	 * sequencer's path (when the store indexes after its commit); a
+	 * committed batch stays in s->pending, where submitters of the same
+	 * entry find it, and lookups see it here until its rows are in */
+	int index_later;
+	struct ibatch *ihead, *itail; /* committed, rows not yet in (s->mu) */
+	pthread_cond_t icv;        /* (s->mu) */
+	int istop;
+	pthread_t indexer;
+	int indexer_started;
 	size_t nqueued;
 	uint64_t commits;
 	int stopping;
@@ -133,6 +151,7 @@ store_open(struct logd_seq *s, unsigned flags, vouch_err *err)
 
 	if (rc != VOUCH_OK)
 		return rc;
+	s->index_later = !vouch_logstore_index_in_commit(s->store);
 	seen_load(s);
 	return store_snapshot(s, err);
 }
@@ -189,16 +208,80 @@ logd_seq_checkpoint(struct logd_seq *s, vouch_buf *out, uint64_t *size, vouch_er
 	return rc;
 }
 
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Indices of committed entries not yet in the index whose subjects carry
+ * digest, appended to *v (with s->mu held). */
+static int
+unindexed_hits(struct logd_seq *s, const uint8_t digest[32], uint64_t **v, size_t *n,
+               size_t *cap, vouch_err *err)
+{
+	const struct ibatch *ib;
+	const struct logd_item *it;
+	size_t k;
+
+	for (ib = s->ihead; ib != NULL; ib = ib->next)
+		for (it = ib->items; it != NULL; it = it->next)
+			for (k = 0; k < it->nsubjects; k++) {
+				if (memcmp(it->subjects + 32 * k, digest, 32) != 0)
+					continue;
+				if (*n == *cap) {
+					size_t c = *cap ? 2 * *cap : 64;
+					uint64_t *nv = realloc(*v, c * sizeof *nv);
+
+					if (nv == NULL)
+						return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+					*v = nv;
+					*cap = c;
+				}
+				(*v)[(*n)++] = it->index;
+				break;
+			}
+	return VOUCH_OK;
+}
+
 int
 logd_seq_lookup(struct logd_seq *s, const uint8_t digest[32], uint64_t *hits, size_t max,
                 size_t *n, vouch_err *err)
 {
+	uint64_t *more = NULL;
+	size_t nmore = 0, cap = 0, i, j;
 	int rc;
 
-	pthread_rwlock_rdlock(&s->store_rw);
-	rc = s->store != NULL ? vouch_logstore_lookup(s->store, digest, hits, max, n, err)
-	                      : vouch_err_set(err, VOUCH_EIO, "the log store is closed");
-	pthread_rwlock_unlock(&s->store_rw);
+	/* first the batches still being indexed, then the index: an entry
+	 * leaves the first only once its rows are in the second */
+	pthread_mutex_lock(&s->mu);
+	rc = unindexed_hits(s, digest, &more, &nmore, &cap, err);
+	pthread_mutex_unlock(&s->mu);
+	if (rc == VOUCH_OK) {
+		pthread_rwlock_rdlock(&s->store_rw);
+		rc = s->store != NULL ? vouch_logstore_lookup(s->store, digest, hits, max, n, err)
+		                      : vouch_err_set(err, VOUCH_EIO, "the log store is closed");
+		pthread_rwlock_unlock(&s->store_rw);
+	}
+	if (rc == VOUCH_OK && nmore > 0) { /* merge: ascending, distinct, at most max */
+		uint64_t *all = realloc(more, (nmore + *n) * sizeof *all);
+
+		if (all == NULL) {
+			free(more);
+			return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+		}
+		more = all;
+		memcpy(all + nmore, hits, *n * sizeof *hits);
+		nmore += *n;
+		qsort(all, nmore, sizeof *all, u64_cmp);
+		for (i = j = 0; i < nmore && j < max; i++)
+			if (j == 0 || hits[j - 1] != all[i])
+				hits[j++] = all[i];
+		*n = j;
+	}
+	free(more);
 	return rc;
 }
 
@@ -471,6 +554,38 @@ batch_proofs(struct logd_seq *s, struct logd_item *batch, uint64_t first, uint64
 	vouch_tilehashes_free(th);
 }
 
+/* After a failed commit or index write: reopen the store (its checks and
+ * index catch-up run again), or mark it broken. */
+static void
+store_reopen(struct logd_seq *s)
+{
+	vouch_err err;
+
+	vouch_err_clear(&err);
+	pthread_rwlock_wrlock(&s->store_rw);
+	if (s->store != NULL) {
+		vouch_logstore_free(s->store);
+		s->store = NULL;
+		if (store_open(s, 0, &err) != VOUCH_OK) {
+			seq_log(s, "cannot reopen the log: %s", vouch_err_msg(&err));
+			s->broken = 1;
+		}
+	}
+	pthread_rwlock_unlock(&s->store_rw);
+}
+
+/* The index rows of the items from it on, as their submitters' threads
+ * found them. */
+static void
+fill_meta(vouch_logstore_meta *meta, const struct logd_item *it, size_t n)
+{
+	for (size_t i = 0; it != NULL && i < n; it = it->next, i++) {
+		memcpy(meta[i].key, it->key, VOUCH_HASH_LEN);
+		meta[i].subjects = it->subjects;
+		meta[i].nsubjects = it->nsubjects;
+	}
+}
+
 /* Append the batch to the store and sign; on failure reopen the store
  * (or mark it broken).  The index of the first entry in *first. */
 static int
@@ -491,15 +606,14 @@ append_batch(struct logd_seq *s, struct logd_item *batch, size_t n, uint64_t *fi
 	} else if (e == NULL || lens == NULL || meta == NULL) {
 		rc = vouch_err_set(&err, VOUCH_ENOMEM, "out of memory");
 	} else {
-		/* the index rows as the submitters' threads found them */
 		for (i = 0, it = batch; it != NULL; it = it->next, i++) {
 			e[i] = it->data;
 			lens[i] = it->len;
-			memcpy(meta[i].key, it->key, VOUCH_HASH_LEN);
-			meta[i].subjects = it->subjects;
-			meta[i].nsubjects = it->nsubjects;
 		}
-		rc = vouch_logstore_append_meta(s->store, e, lens, meta, n, first, &err);
+		fill_meta(meta, batch, n);
+		rc = vouch_logstore_append_meta(s->store, e, lens, meta, n,
+		                                s->index_later ? VOUCH_LOGSTORE_INDEX_LATER : 0,
+		                                first, &err);
 		if (rc == VOUCH_OK)
 			rc = store_snapshot(s, &err);
 	}
@@ -509,25 +623,109 @@ append_batch(struct logd_seq *s, struct logd_item *batch, size_t n, uint64_t *fi
 	free(meta);
 	if (rc != VOUCH_OK && !s->broken) {
 		seq_log(s, "commit failed: %s", vouch_err_msg(&err));
-		pthread_rwlock_wrlock(&s->store_rw);
-		vouch_logstore_free(s->store);
-		s->store = NULL;
-		vouch_err_clear(&err);
-		if (store_open(s, 0, &err) != VOUCH_OK) {
-			seq_log(s, "cannot reopen the log: %s", vouch_err_msg(&err));
-			s->broken = 1;
-		}
-		pthread_rwlock_unlock(&s->store_rw);
+		store_reopen(s);
 		rc = VOUCH_EIO;
 	}
 	return rc;
 }
 
-/* Commit the batch (called without s->mu), mark each item and answer its
- * waiters. */
+/* The batch's items leave s->pending and the sequencer lets go of them
+ * (with s->mu held; the submitters release theirs). */
 static void
+batch_release(struct logd_seq *s, struct logd_item *batch)
+{
+	struct logd_item *it, *next;
+
+	for (it = batch; it != NULL; it = next) {
+		next = it->next;
+		pending_remove(s, it);
+		it->next = NULL;
+		logd_item_release(it);
+	}
+	s->commits++; /* what s->pending held may now be in the index */
+}
+
+/* Hand a committed batch to the index thread (with s->mu held): 1, or 0
+ * when there is none (the rows are already in). */
+static int
+index_push(struct logd_seq *s, struct logd_item *batch, size_t n, uint64_t first)
+{
+	struct ibatch *ib;
+
+	if (!s->index_later || !s->indexer_started || (ib = calloc(1, sizeof *ib)) == NULL)
+		return 0;
+	ib->items = batch;
+	ib->n = n;
+	ib->first = first;
+	if (s->itail != NULL)
+		s->itail->next = ib;
+	else
+		s->ihead = ib;
+	s->itail = ib;
+	pthread_cond_signal(&s->icv);
+	return 1;
+}
+
+/* Write the rows of ib; on failure reopen the store, whose catch-up
+ * writes them (or mark it broken). */
+static void
+index_write(struct logd_seq *s, const struct ibatch *ib)
+{
+	vouch_logstore_meta *meta = calloc(ib->n, sizeof *meta);
+	vouch_err err;
+	int rc;
+
+	vouch_err_clear(&err);
+	pthread_rwlock_rdlock(&s->store_rw);
+	if (s->store == NULL) {
+		rc = VOUCH_OK; /* broken: the reopen's catch-up will write them */
+	} else if (meta == NULL) {
+		rc = vouch_err_set(&err, VOUCH_ENOMEM, "out of memory");
+	} else {
+		fill_meta(meta, ib->items, ib->n);
+		rc = vouch_logstore_index(s->store, ib->first, meta, ib->n, &err);
+	}
+	pthread_rwlock_unlock(&s->store_rw);
+	free(meta);
+	if (rc == VOUCH_OK)
+		return;
+	seq_log(s, "index failed: %s", vouch_err_msg(&err));
+	store_reopen(s);
+}
+
+/* The index thread: committed batches' rows, oldest first. */
+static void *
+index_thread(void *arg)
+{
+	struct logd_seq *s = arg;
+	struct ibatch *ib;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (s->ihead == NULL && !s->istop)
+			pthread_cond_wait(&s->icv, &s->mu);
+		if ((ib = s->ihead) == NULL)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		index_write(s, ib); /* ib stays queued: lookups see its items */
+		pthread_mutex_lock(&s->mu);
+		s->ihead = ib->next;
+		if (s->ihead == NULL)
+			s->itail = NULL;
+		batch_release(s, ib->items);
+		free(ib);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Commit the batch (called without s->mu), mark each item and answer its
+ * waiters.  1 when the batch went to the index thread, which releases it;
+ * 0 when the caller does. */
+static int
 commit_batch(struct logd_seq *s, struct logd_item *batch, size_t n)
 {
+	int handed;
 	struct logd_wait *ws = NULL, *w;
 	struct logd_item *it;
 	uint64_t first = 0;
@@ -554,16 +752,24 @@ commit_batch(struct logd_seq *s, struct logd_item *batch, size_t n)
 		/* before the item leaves s->pending: a key is always in one */
 		if (rc == VOUCH_OK && s->seen != NULL)
 			seen_add(s->seen, it->key);
-	}
-	s->commits++;
-	pthread_mutex_unlock(&s->mu);
-	/* the state is final: submitters joining now are answered at once, so
-	 * the waiter lists no longer change */
-	for (it = batch; it != NULL; it = it->next)
-		for (ws = it->waiters, it->waiters = NULL; (w = ws) != NULL;) {
-			ws = w->next;
-			answer(s, it, w); /* w may be gone after this */
+		/* the state is final: submitters joining now are answered at
+		 * once, so the waiter lists no longer change */
+		while ((w = it->waiters) != NULL) {
+			it->waiters = w->next;
+			w->next = ws;
+			ws = w;
 		}
+	}
+	/* lookups see the batch from now on, before any answer leaves; the
+	 * index thread may let go of the items at once (each waiter holds its
+	 * own reference, w->item) */
+	handed = rc == VOUCH_OK && index_push(s, batch, n, first);
+	pthread_mutex_unlock(&s->mu);
+	while ((w = ws) != NULL) {
+		ws = w->next;
+		answer(s, w->item, w); /* w may be gone after this */
+	}
+	return handed;
 }
 
 /* Wait (with s->mu held) while the batch keeps filling: stop at max_batch,
@@ -600,6 +806,7 @@ sequencer(void *arg)
 	for (;;) {
 		struct logd_item *batch, *it;
 		size_t n = 0;
+		int handed;
 
 		s->seq_idle = 1;
 		while (s->head == NULL && !s->stopping)
@@ -622,17 +829,10 @@ sequencer(void *arg)
 			s->tail = NULL;
 		s->nqueued -= n;
 		pthread_mutex_unlock(&s->mu);
-		commit_batch(s, batch, n);
+		handed = commit_batch(s, batch, n);
 		pthread_mutex_lock(&s->mu);
-		/* the batch's items are released by their submitters */
-		for (it = batch; it != NULL;) {
-			struct logd_item *next = it->next;
-
-			pending_remove(s, it);
-			it->next = NULL;
-			logd_item_release(it);
-			it = next;
-		}
+		if (!handed)
+			batch_release(s, batch);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -788,6 +988,7 @@ logd_seq_new(const vouch_logd_opts *o, struct logd_seq **out, vouch_err *err)
 	pthread_rwlock_init(&s->store_rw, NULL);
 	pthread_mutex_init(&s->snap_mu, NULL);
 	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->icv, NULL);
 	pthread_mutex_init(&s->hmu, NULL);
 	pthread_cond_init(&s->hcv, NULL);
 	s->locks_ready = 1;
@@ -799,6 +1000,12 @@ logd_seq_new(const vouch_logd_opts *o, struct logd_seq **out, vouch_err *err)
 	                     err)) != VOUCH_OK ||
 	    (rc = witnesses_start(s, err)) != VOUCH_OK)
 		goto fail;
+	if ((e = pthread_create(&s->indexer, NULL, index_thread, s)) != 0) {
+		errno = e;
+		rc = vouch_err_sys(err, VOUCH_EIO, "cannot start the index thread");
+		goto fail;
+	}
+	s->indexer_started = 1;
 	if ((e = pthread_create(&s->seq, NULL, sequencer, s)) != 0) {
 		errno = e;
 		rc = vouch_err_sys(err, VOUCH_EIO, "cannot start the sequencer");
@@ -824,6 +1031,14 @@ logd_seq_stop(struct logd_seq *s)
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->seq, NULL);
 		s->seq_started = 0;
+	}
+	if (s->indexer_started) { /* after the sequencer: the last rows go in */
+		pthread_mutex_lock(&s->mu);
+		s->istop = 1;
+		pthread_cond_broadcast(&s->icv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->indexer, NULL);
+		s->indexer_started = 0;
 	}
 	if (s->hand_started) {
 		pthread_mutex_lock(&s->hmu);
@@ -858,6 +1073,7 @@ logd_seq_free(struct logd_seq *s)
 		pthread_cond_destroy(&s->hcv);
 		pthread_mutex_destroy(&s->hmu);
 		pthread_cond_destroy(&s->work);
+		pthread_cond_destroy(&s->icv);
 		pthread_mutex_destroy(&s->snap_mu);
 		pthread_rwlock_destroy(&s->store_rw);
 		pthread_mutex_destroy(&s->mu);

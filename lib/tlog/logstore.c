@@ -593,13 +593,32 @@ int
 vouch_logstore_append(vouch_logstore *ls, const uint8_t *const *entries, const size_t *lens,
                       size_t n, uint64_t *first, vouch_err *err)
 {
-	return vouch_logstore_append_meta(ls, entries, lens, NULL, n, first, err);
+	return vouch_logstore_append_meta(ls, entries, lens, NULL, n, 0, first, err);
+}
+
+int
+vouch_logstore_index_in_commit(const vouch_logstore *ls)
+{
+	return ls->ops->index_in_commit;
+}
+
+int
+vouch_logstore_index(vouch_logstore *ls, uint64_t first, const vouch_logstore_meta *meta,
+                     size_t n, vouch_err *err)
+{
+	struct batch b;
+
+	memset(&b, 0, sizeof b);
+	b.first = first;
+	b.meta = meta;
+	b.n = n;
+	return index_batch(ls, &b, err);
 }
 
 int
 vouch_logstore_append_meta(vouch_logstore *ls, const uint8_t *const *entries,
                            const size_t *lens, const vouch_logstore_meta *meta, size_t n,
-                           uint64_t *first, vouch_err *err)
+                           unsigned flags, uint64_t *first, vouch_err *err)
 {
 	vouch_hash *leaves = NULL;
 	vouch_tilehashes *th = NULL;
@@ -648,7 +667,7 @@ vouch_logstore_append_meta(vouch_logstore *ls, const uint8_t *const *entries,
 		goto out;
 	if (first != NULL)
 		*first = old;
-	if (!ls->ops->index_in_commit)
+	if (!ls->ops->index_in_commit && !(meta != NULL && (flags & VOUCH_LOGSTORE_INDEX_LATER)))
 		rc = index_batch(ls, &b, err);
 out:
 	vouch_tilehashes_free(th);

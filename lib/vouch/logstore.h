@@ -173,10 +173,25 @@ typedef struct vouch_logstore_meta {
 } vouch_logstore_meta;
 
 /* vouch_logstore_append, the index rows taken from meta[0..n) instead of
- * the keyer and indexer (meta NULL: from them). */
+ * the keyer and indexer (meta NULL: from them).  With flags
+ * VOUCH_LOGSTORE_INDEX_LATER and a store whose index is not written
+ * inside the commit (vouch_logstore_index_in_commit 0: the POSIX
+ * directory), the rows are left out: the caller adds them with
+ * vouch_logstore_index, batch after batch in order, and until then
+ * vouch_logstore_find_leaf and vouch_logstore_lookup do not see them (a
+ * crash meanwhile loses nothing: the next open indexes what the
+ * checkpoint covers). */
+#define VOUCH_LOGSTORE_INDEX_LATER 0x1u
 int vouch_logstore_append_meta(vouch_logstore *ls, const uint8_t *const *entries,
                                const size_t *lens, const vouch_logstore_meta *meta, size_t n,
-                               uint64_t *first, vouch_err *err);
+                               unsigned flags, uint64_t *first, vouch_err *err);
+/* 1 when the store writes the index rows of a batch inside its commit. */
+int vouch_logstore_index_in_commit(const vouch_logstore *ls);
+/* The index rows of committed entries first..first+n-1, left out by
+ * VOUCH_LOGSTORE_INDEX_LATER; may run while the next append does (one
+ * thread at a time calls this). */
+int vouch_logstore_index(vouch_logstore *ls, uint64_t first, const vouch_logstore_meta *meta,
+                         size_t n, vouch_err *err);
 
 /* Index of a committed entry with this leaf hash (or, opened with a keyer,
  * this key; the first such entry): VOUCH_OK and *index, or

@@ -346,4 +346,44 @@ expect_status 2 VL submit "$T/env8.json"
 expect_grep "403" "$T/err" "client reports the refusal"
 stop_pid "$LOGD_PID"
 
+# ---- lookups as soon as the answer comes (issue 18) ----
+# The index rows are written by their own thread after the commit, and a
+# lookup must still find every acknowledged entry.  Entries of 400
+# subjects each keep that thread busy while small entries are submitted,
+# each looked up the moment its POST /add is answered.
+"$B/vouch-logd" -d "$T/burst.d" -k "$T/log.key" -o "$ORIGIN" --init >/dev/null
+start_logd "$T/burst.d" burst
+for i in $(seq 200 231); do
+	python3 -c 'import hashlib, json, sys
+i = int(sys.argv[1])
+subj = [{"name": "s%d-%d" % (i, k), "digest": {"sha256": hashlib.sha256(b"%d-%d" % (i, k)).hexdigest()}}
+        for k in range(400)]
+print(json.dumps({"_type": "https://in-toto.io/Statement/v1", "subject": subj,
+                  "predicateType": "https://example.com/test", "predicate": {}}))' "$i" >"$T/st.json"
+	"$B/vouch-attest" -k "$T/sub.key" "$T/st.json" >"$T/big$i.json"
+done
+for i in $(seq 100 107); do envelope "$i" >"$T/b$i.json"; done
+BURST=""
+missed=""
+for i in $(seq 100 107); do
+	for k in 0 1 2 3; do # four large entries just ahead of the small one
+		curl -s --max-time 20 --data-binary "@$T/big$((200 + (i - 100) * 4 + k)).json" \
+			"$URL/add" >/dev/null &
+		BURST="$BURST $!"
+	done
+	# the lookup on the same connection, right after the answer
+	python3 -c 'import http.client, json, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=20)
+c.request("POST", "/add", open(sys.argv[2], "rb").read())
+r = c.getresponse()
+a = json.loads(r.read())
+c.request("GET", "/lookup/sha256/" + sys.argv[3])
+r = c.getresponse()
+sys.exit(0 if a["index"] in json.loads(r.read())["indices"] else 1)' \
+		"$(cat "$T/burst.port")" "$T/b$i.json" "$(digest_of "$i")" || missed="$missed $i"
+done
+for p in $BURST; do wait "$p" || true; done
+[ -z "$missed" ] && ok || fail "lookups right after the answer missed entries:$missed"
+stop_pid "$LOGD_PID"
+
 finish
