@@ -666,13 +666,17 @@ index_push(struct logd_seq *s, struct logd_item *batch, size_t n, uint64_t first
 	return 1;
 }
 
-/* Write the rows of ib; on failure reopen the store, whose catch-up
- * writes them (or mark it broken). */
+/* Write the rows of the batches from ib to last (consecutive) in one
+ * transaction; on failure reopen the store, whose catch-up writes them
+ * (or mark it broken). */
 static void
-index_write(struct logd_seq *s, const struct ibatch *ib)
+index_write(struct logd_seq *s, const struct ibatch *ib, const struct ibatch *last,
+            size_t n)
 {
-	vouch_logstore_meta *meta = calloc(ib->n, sizeof *meta);
+	vouch_logstore_meta *meta = calloc(n, sizeof *meta);
+	const struct ibatch *b;
 	vouch_err err;
+	size_t at = 0;
 	int rc;
 
 	vouch_err_clear(&err);
@@ -682,8 +686,13 @@ index_write(struct logd_seq *s, const struct ibatch *ib)
 	} else if (meta == NULL) {
 		rc = vouch_err_set(&err, VOUCH_ENOMEM, "out of memory");
 	} else {
-		fill_meta(meta, ib->items, ib->n);
-		rc = vouch_logstore_index(s->store, ib->first, meta, ib->n, &err);
+		for (b = ib;; b = b->next) {
+			fill_meta(meta + at, b->items, b->n);
+			at += b->n;
+			if (b == last)
+				break;
+		}
+		rc = vouch_logstore_index(s->store, ib->first, meta, n, &err);
 	}
 	pthread_rwlock_unlock(&s->store_rw);
 	free(meta);
@@ -693,12 +702,15 @@ index_write(struct logd_seq *s, const struct ibatch *ib)
 	store_reopen(s);
 }
 
-/* The index thread: committed batches' rows, oldest first. */
+/* The index thread: committed batches' rows, oldest first, all those
+ * queued in one transaction (fewer, larger commits as the log gets
+ * busier: each writes the index pages it dirtied once). */
 static void *
 index_thread(void *arg)
 {
 	struct logd_seq *s = arg;
-	struct ibatch *ib;
+	struct ibatch *ib, *last;
+	size_t n;
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
@@ -706,14 +718,23 @@ index_thread(void *arg)
 			pthread_cond_wait(&s->icv, &s->mu);
 		if ((ib = s->ihead) == NULL)
 			break;
+		for (last = ib, n = ib->n; last->next != NULL &&
+		                           last->next->first == last->first + last->n &&
+		                           n + last->next->n <= VOUCH_LOGSTORE_BATCH_MAX;
+		     last = last->next)
+			n += last->next->n;
 		pthread_mutex_unlock(&s->mu);
-		index_write(s, ib); /* ib stays queued: lookups see its items */
+		index_write(s, ib, last, n); /* still queued: lookups see the items */
 		pthread_mutex_lock(&s->mu);
-		s->ihead = ib->next;
+		for (int done = 0; !done;) {
+			ib = s->ihead;
+			done = ib == last;
+			s->ihead = ib->next;
+			batch_release(s, ib->items);
+			free(ib);
+		}
 		if (s->ihead == NULL)
 			s->itail = NULL;
-		batch_release(s, ib->items);
-		free(ib);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
