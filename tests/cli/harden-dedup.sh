@@ -73,4 +73,20 @@ expect_status 0 VL submit two.json
 expect_grep '"index":1,' "$T/out" "another set of signatures is a new entry"
 expect_status 0 VL checkpoint
 expect_grep '^2$' "$T/out" "two entries"
+
+# issue 18: the key a submission is checked under (computed with its other
+# checks, from one parse) is the one the index is rebuilt with
+stop_pids
+PIDS=""
+rm -f "$T/port"
+"$B/vouch-logd" -d "$T/log.d" -k "$T/log.key" -o "$ORIGIN" -l 127.0.0.1:0 \
+	--port-file "$T/port" --submitters sub.pub --reindex 2>"$T/logd.err" &
+PIDS="$PIDS $!"
+i=0
+while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+URL=http://127.0.0.1:$(cat "$T/port")
+curl -s --max-time 10 --data-binary "@urlsafe.json" "$URL/add" > reindexed.answer
+expect_grep '"index":0,' reindexed.answer "after --reindex: existing index"
+expect_status 0 VL checkpoint
+expect_grep '^2$' "$T/out" "after --reindex: the log did not grow"
 finish

@@ -157,7 +157,34 @@ test_only_members(void)
 	cJSON_Delete(j);
 }
 
+/* vouch_json_append_string writes what cJSON prints, byte for byte */
+static void
+test_append_string(void)
+{
+	static const char *const cases[] = {
+		"", "plain", "quote \" backslash \\ slash /", "\b\f\n\r\t",
+		"\x01\x1f\x7f control", "caf\xc3\xa9 \xe2\x80\x94 utf-8",
+		"log.example/x\n42\nAAAA=\n\n\xe2\x80\x94 log.example/x sig==\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cJSON *j = cJSON_CreateString(cases[i]);
+		char *want = cJSON_PrintUnformatted(j);
+		vouch_buf b;
+
+		vouch_buf_init(&b, 0);
+		CU_ASSERT_EQUAL(vouch_json_append_string(&b, cases[i], strlen(cases[i]), NULL),
+		                VOUCH_OK);
+		CU_ASSERT_STRING_EQUAL(vouch_buf_cstr(&b), want);
+		vouch_buf_free(&b);
+		cJSON_free(want);
+		cJSON_Delete(j);
+	}
+}
+
 static const struct test_case cases[] = {
+	{ "strings written as cJSON prints them", test_append_string },
 	{ "accepts valid documents", test_accepts },
 	{ "rejects grammar errors", test_rejects_grammar },
 	{ "rejects bad strings", test_rejects_strings },

@@ -435,7 +435,92 @@ test_spec_and_reader(void)
 	vouch_logstore_free(ls);
 }
 
+static void
+count_key(void *ctx, const uint8_t *k)
+{
+	size_t *n = ctx;
+
+	n[0]++;
+	if (k[0] == 0xa5 && k[1] == 7) /* the key given to entry 7 */
+		n[1]++;
+}
+
+/* issue 18: index rows given by the caller, written later or at once */
+static void
+test_append_meta(void)
+{
+	vouch_logstore_meta meta[10];
+	const uint8_t *e[10];
+	size_t lens[10], n[2];
+	uint8_t subj[32];
+	char bufs[10][16], *dir;
+	vouch_logstore *ls = NULL;
+	uint64_t first = 99, hits[4], idx = 0;
+	size_t nh = 0, i;
+
+	load();
+	dir = newdir("meta");
+	memset(subj, 0x3c, sizeof subj);
+	for (i = 0; i < 10; i++) {
+		lens[i] = (size_t)snprintf(bufs[i], sizeof bufs[i], "meta-%zu", i);
+		e[i] = (const uint8_t *)bufs[i];
+		memset(meta[i].key, 0, VOUCH_HASH_LEN);
+		meta[i].key[0] = 0xa5;
+		meta[i].key[1] = (uint8_t)i;
+		meta[i].subjects = i == 3 || i == 8 ? subj : NULL;
+		meta[i].nsubjects = i == 3 || i == 8 ? 1 : 0;
+	}
+	CU_ASSERT_EQUAL_FATAL(vouch_logstore_create(dir, ORIGIN, key, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL_FATAL(vouch_logstore_open(dir, ORIGIN, key, 0, indexer, NULL, &ls, NULL),
+	                      VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_logstore_index_in_commit(ls), 0);
+	/* at once: rows from meta, not from the indexer */
+	CU_ASSERT_EQUAL(vouch_logstore_append_meta(ls, e, lens, meta, 5, 0, &first, NULL),
+	                VOUCH_OK);
+	CU_ASSERT_EQUAL(first, 0);
+	CU_ASSERT_EQUAL(vouch_logstore_find_leaf(ls, meta[2].key, &idx, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(idx, 2);
+	CU_ASSERT_EQUAL(vouch_logstore_lookup(ls, subj, hits, 4, &nh, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(nh, 1);
+	CU_ASSERT_EQUAL(hits[0], 3);
+	/* later: committed, but not in the index until vouch_logstore_index */
+	CU_ASSERT_EQUAL(vouch_logstore_append_meta(ls, e + 5, lens + 5, meta + 5, 5,
+	                                           VOUCH_LOGSTORE_INDEX_LATER, &first, NULL),
+	                VOUCH_OK);
+	CU_ASSERT_EQUAL(first, 5);
+	CU_ASSERT_EQUAL(vouch_logstore_checkpoint(ls)->size, 10);
+	CU_ASSERT_EQUAL(vouch_logstore_find_leaf(ls, meta[7].key, &idx, NULL), VOUCH_ENEGATIVE);
+	n[0] = n[1] = 0;
+	CU_ASSERT_EQUAL(vouch_logstore_each_key(ls, count_key, n, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(n[0], 5);
+	CU_ASSERT_EQUAL(n[1], 0);
+	CU_ASSERT_EQUAL(vouch_logstore_index(ls, 5, meta + 5, 5, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(vouch_logstore_find_leaf(ls, meta[7].key, &idx, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(idx, 7);
+	CU_ASSERT_EQUAL(vouch_logstore_lookup(ls, subj, hits, 4, &nh, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(nh, 2);
+	CU_ASSERT_EQUAL(hits[1], 8);
+	n[0] = n[1] = 0;
+	CU_ASSERT_EQUAL(vouch_logstore_each_key(ls, count_key, n, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(n[0], 10);
+	CU_ASSERT_EQUAL(n[1], 1);
+	/* rows left out and never written (a crash): the next open writes them,
+	 * from the indexer, keyed by the leaf hash without a keyer */
+	CU_ASSERT_EQUAL(vouch_logstore_append_meta(ls, e, lens, meta, 2,
+	                                           VOUCH_LOGSTORE_INDEX_LATER, &first, NULL),
+	                VOUCH_OK);
+	vouch_logstore_free(ls);
+	ls = NULL;
+	CU_ASSERT_EQUAL_FATAL(vouch_logstore_open(dir, ORIGIN, key, 0, indexer, NULL, &ls, NULL),
+	                      VOUCH_OK);
+	n[0] = n[1] = 0;
+	CU_ASSERT_EQUAL(vouch_logstore_each_key(ls, count_key, n, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(n[0], 12);
+	vouch_logstore_free(ls);
+}
+
 static const struct test_case cases[] = {
+	{ "append with caller's index rows, now or later", test_append_meta },
 	{ "storage locations and endpoints", test_storage_location },
 	{ "open by storage spec, reader", test_spec_and_reader },
 	{ "create, lock, append, read", test_create_and_lock },
