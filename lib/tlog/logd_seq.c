@@ -757,6 +757,8 @@ commit_batch(struct logd_seq *s, struct logd_item *batch, size_t n)
 		batch_proofs(s, batch, first, first + n);
 	pthread_mutex_lock(&s->snap_mu);
 	for (it = batch; it != NULL; it = it->next) {
+		free(it->data); /* in the log (or refused): not needed while indexed */
+		it->data = NULL;
 		if (rc == VOUCH_OK && (it->note = malloc(s->note_len + 1)) != NULL) {
 			memcpy(it->note, s->note, s->note_len + 1);
 			it->note_len = s->note_len;

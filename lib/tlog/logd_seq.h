@@ -5,7 +5,11 @@
  * are queued; a sequencer thread commits them in batches (group commit: the
  * next batch starts as soon as the previous one is durable), signs the new
  * checkpoint, computes the batch's inclusion proofs and hands the checkpoint
- * to the witnesses.  A submitter does not block: it leaves a logd_wait whose
+ * to the witnesses; an index thread then writes the batch's rows of the
+ * lookup index (issue 18: off the sequencer's path; until then the batch
+ * stays where submitters of the same entry and lookups find it).  Entries
+ * arrive already read: their dedup key and subjects come with them.  A
+ * submitter does not block: it leaves a logd_wait whose
  * done callback is called, from a sequencer thread, once the entry is
  * durable and covered by a signed checkpoint (and, with witnesses, once a
  * cosigned checkpoint covers it or witness_wait_ms has passed: a hand-off

@@ -176,7 +176,7 @@ typedef struct vouch_logstore_meta {
  * the keyer and indexer (meta NULL: from them).  With flags
  * VOUCH_LOGSTORE_INDEX_LATER and a store whose index is not written
  * inside the commit (vouch_logstore_index_in_commit 0: the POSIX
- * directory), the rows are left out: the caller adds them with
+ * directory) and meta given, the rows are left out: the caller adds them with
  * vouch_logstore_index, batch after batch in order, and until then
  * vouch_logstore_find_leaf and vouch_logstore_lookup do not see them (a
  * crash meanwhile loses nothing: the next open indexes what the

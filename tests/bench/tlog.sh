@@ -75,6 +75,7 @@ if [ -n "${VOUCH_LOGD_BASE:-}" ]; then
 	echo "base $VOUCH_LOGD_BASE: $(median 1 "$T/rounds.base")/s, p50 $(median 2 "$T/rounds.base") ms, p99 $(median 3 "$T/rounds.base") ms, server CPU $(median 4 "$T/rounds.base") us/submission"
 	echo "ratio new/base: rate $(awk -v a="$rate" -v b="$(median 1 "$T/rounds.base")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'), server CPU per submission $(awk -v a="$srv" -v b="$(median 4 "$T/rounds.base")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 fi
+echo "issue 18 goal: >= 10000 submissions/s $(awk -v r="$rate" 'BEGIN { print (r >= 10000 ? "met" : "NOT met") }'), p99 <= 550 ms $(awk -v p="$p99" 'BEGIN { print (p <= 550 ? "met" : "NOT met") }') (the rate needs an idle machine: compare the CPU per submission when it is not)"
 echo "load: $(uptime | sed 's/.*load/load/') (the load generator runs on the same machine)"
 
 # the read side: a log with entries, served by vouch-logd and by nginx
