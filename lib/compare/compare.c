@@ -310,6 +310,182 @@ out:
 	return fd;
 }
 
+char *
+cmp_mem_add(struct cmp_ctx *c, vouch_buf *buf)
+{
+	char *name = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	if (buf->len <= CMP_HOLD_MAX - c->held && GROW(c->mem, c->nmem, c->capmem) == 0) {
+		/* the mark makes it no path: absolute inputs (realpath) start
+		 * with '/', members found in a directory with its name */
+		name = cmp_strdupf("%cmem/%u", CMP_MEM_MARK, c->memseq++);
+		if (name != NULL && (c->mem[c->nmem].name = strdup(name)) != NULL) {
+			c->mem[c->nmem].buf = *buf;
+			c->nmem++;
+			c->held += buf->len;
+			vouch_buf_init(buf, buf->max);
+		} else {
+			free(name);
+			name = NULL;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return name;
+}
+
+void
+cmp_mem_release(struct cmp_ctx *c, const char *name)
+{
+	if (name[0] != CMP_MEM_MARK) {
+		unlink(name);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->nmem; i++) {
+		if (strcmp(c->mem[i].name, name) == 0) {
+			c->held -= c->mem[i].buf.len;
+			free(c->mem[i].name);
+			vouch_buf_free(&c->mem[i].buf);
+			c->mem[i] = c->mem[--c->nmem];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+cmp_mem_free_all(struct cmp_ctx *c)
+{
+	for (size_t i = 0; i < c->nmem; i++) {
+		free(c->mem[i].name);
+		vouch_buf_free(&c->mem[i].buf);
+	}
+	free(c->mem);
+	c->mem = NULL;
+	c->nmem = c->capmem = 0;
+	c->held = 0;
+}
+
+int
+cmp_mem_find(struct cmp_ctx *c, const char *file, const uint8_t **p, size_t *n)
+{
+	int found = 0;
+
+	if (file[0] != CMP_MEM_MARK)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->nmem && !found; i++) {
+		if (strcmp(c->mem[i].name, file) == 0) {
+			/* the data stays put until released (the array may move) */
+			*p = c->mem[i].buf.data ? c->mem[i].buf.data : (const uint8_t *)"";
+			*n = c->mem[i].buf.len;
+			found = 1;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+int
+cmp_in_open(struct cmp_ctx *c, const char *file, struct cmp_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->fd = -1;
+	if (cmp_mem_find(c, file, &in->mem, &in->len))
+		return 0;
+	if (file[0] == CMP_MEM_MARK)
+		return -1;
+	return vouch_open_read_nofollow(file, &in->fd, NULL) == VOUCH_OK ? 0 : -1;
+}
+
+size_t
+cmp_in_pread(const struct cmp_in *in, void *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+
+	if (in->fd < 0) {
+		if (in->mem == NULL || off >= in->len)
+			return 0;
+		got = in->len - (size_t)off < n ? in->len - (size_t)off : n;
+		memcpy(buf, in->mem + off, got);
+		return got;
+	}
+	while (got < n) {
+		ssize_t r = pread(in->fd, (uint8_t *)buf + got, n - got, (off_t)(off + got));
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+void
+cmp_in_close(struct cmp_in *in)
+{
+	if (in->fd >= 0)
+		close(in->fd);
+	in->fd = -1;
+}
+
+int
+cmp_in_load(struct cmp_ctx *c, const char *file, size_t max, vouch_buf *b)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (!cmp_mem_find(c, file, &p, &n))
+		return file[0] == CMP_MEM_MARK ? VOUCH_EIO : vouch_read_file(file, max, b, NULL);
+	if (n > max)
+		return VOUCH_ELIMIT;
+	return vouch_buf_append(b, p, n, NULL);
+}
+
+int
+cmp_in_view(struct cmp_ctx *c, const char *file, size_t max, vouch_buf *b, const uint8_t **p,
+            size_t *n)
+{
+	int rc;
+
+	if (cmp_mem_find(c, file, p, n))
+		return *n <= max ? VOUCH_OK : VOUCH_ELIMIT;
+	rc = cmp_in_load(c, file, max, b);
+	*p = b->data ? b->data : (const uint8_t *)"";
+	*n = b->len;
+	return rc;
+}
+
+int
+cmp_mem_to_file(struct cmp_ctx *c, const char *name, char *path, size_t pathsz)
+{
+	const uint8_t *p;
+	size_t n;
+	int fd, rc;
+
+	if (!cmp_mem_find(c, name, &p, &n) || (fd = cmp_tmpfile(c, path, pathsz)) < 0)
+		return -1;
+	rc = vouch_write_all(fd, p, n, "temporary file", NULL) == VOUCH_OK ? 0 : -1;
+	close(fd);
+	if (rc != 0)
+		unlink(path);
+	return rc;
+}
+
+int
+cmp_in_stat(struct cmp_ctx *c, const char *file, struct stat *st)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (!cmp_mem_find(c, file, &p, &n))
+		return file[0] == CMP_MEM_MARK ? -1 : stat(file, st);
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFREG | 0400;
+	st->st_size = (off_t)n;
+	return 0;
+}
+
 int
 cmp_hash_file(const char *file, struct cmp_side *s, vouch_err *err)
 {
@@ -381,16 +557,16 @@ same_side(const struct cmp_side *a, const struct cmp_side *b)
 }
 
 static int
-read_magic(const char *file, uint8_t *buf, size_t n)
+read_magic(struct cmp_ctx *c, const char *file, uint8_t *buf, size_t n)
 {
-	int fd = -1;
-	ssize_t got;
+	struct cmp_in in;
+	size_t got;
 
-	if (vouch_open_read_nofollow(file, &fd, NULL) != VOUCH_OK)
+	if (cmp_in_open(c, file, &in) != 0)
 		return 0;
-	got = pread(fd, buf, n, 0);
-	close(fd);
-	return got < 0 ? 0 : (int)got;
+	got = cmp_in_pread(&in, buf, n, 0);
+	cmp_in_close(&in);
+	return (int)got;
 }
 
 /* Detail for two regular files whose digests differ. */
@@ -402,14 +578,14 @@ cmp_contents(struct cmp_ctx *c, const char *path, const char *fa, const char *fb
 	struct cmp_diff *d;
 	int na, nb, rc;
 
-	na = read_magic(fa, ma, sizeof(ma));
-	nb = read_magic(fb, mb, sizeof(mb));
+	na = read_magic(c, fa, ma, sizeof(ma));
+	nb = read_magic(c, fb, mb, sizeof(mb));
 	if (vouch_elf_is_elf(ma, (size_t)na) && vouch_elf_is_elf(mb, (size_t)nb)) {
 		rc = cmp_elf(c, path, fa, fb, sa, sb);
 		if (rc != 0)
 			return rc;
 	}
-	if (cmp_is_archive_magic(fa) && cmp_is_archive_magic(fb)) {
+	if (cmp_is_archive_magic(c, fa) && cmp_is_archive_magic(c, fb)) {
 		if (depth + 1 > c->o->max_depth) {
 			cmp_note(c, "'%s': depth limit %u reached", path, c->o->max_depth);
 		} else {
@@ -418,7 +594,8 @@ cmp_contents(struct cmp_ctx *c, const char *path, const char *fa, const char *fb
 				return rc;
 		}
 	}
-	if (cmp_is_text(fa, sa->size, c->o->max_text) && cmp_is_text(fb, sb->size, c->o->max_text)) {
+	if (cmp_is_text(c, fa, sa->size, c->o->max_text) &&
+	    cmp_is_text(c, fb, sb->size, c->o->max_text)) {
 		d = cmp_add_diff(c, path, CMP_TEXT);
 		if (d == NULL)
 			return -1;
@@ -896,6 +1073,7 @@ vouch_compare(const char *a, const char *b, const struct vouch_compare_opts *o,
 	free(rb);
 	if (c.tmpdir[0] != '\0')
 		rm_tree(c.tmpdir);
+	cmp_mem_free_all(&c);
 	pthread_mutex_destroy(&c.lock);
 	if (rc == VOUCH_OK && c.refused.code != VOUCH_OK)
 		rc = vouch_err_set(err, c.refused.code, "%s", c.refused.msg);

@@ -91,16 +91,16 @@ comp_of(const uint8_t *m, size_t n)
 }
 
 static size_t
-read_head(const char *file, uint8_t *buf, size_t n, off_t off)
+read_head(struct cmp_ctx *c, const char *file, uint8_t *buf, size_t n, off_t off)
 {
-	int fd = -1;
-	ssize_t got;
+	struct cmp_in in;
+	size_t got;
 
-	if (vouch_open_read_nofollow(file, &fd, NULL) != VOUCH_OK)
+	if (cmp_in_open(c, file, &in) != 0)
 		return 0;
-	got = pread(fd, buf, n, off);
-	close(fd);
-	return got < 0 ? 0 : (size_t)got;
+	got = cmp_in_pread(&in, buf, n, (uint64_t)off);
+	cmp_in_close(&in);
+	return got;
 }
 
 /* A pre-POSIX (v7) tar header has no magic: its checksum must add up (the
@@ -125,10 +125,10 @@ is_v7_tar(const uint8_t *m, size_t n)
 }
 
 int
-cmp_is_archive_magic(const char *file)
+cmp_is_archive_magic(struct cmp_ctx *c, const char *file)
 {
 	uint8_t m[512];
-	size_t n = read_head(file, m, sizeof(m), 0);
+	size_t n = read_head(c, file, m, sizeof(m), 0);
 
 	if (comp_of(m, n) != COMP_NONE)
 		return 1;
@@ -152,19 +152,23 @@ cmp_is_archive_magic(const char *file)
 		return 1;
 	if (n >= 6 && memcmp(m, "7z\xbc\xaf\x27\x1c", 6) == 0)
 		return 1;
-	n = read_head(file, m, 5, 32769);
+	n = read_head(c, file, m, 5, 32769);
 	return n == 5 && memcmp(m, "CD001", 5) == 0;
 }
 
 static struct archive *
-open_archive(const char *file)
+open_archive(struct cmp_ctx *c, const char *file)
 {
 	struct archive *a;
+	const uint8_t *p;
+	size_t n;
+	int held = cmp_mem_find(c, file, &p, &n);
 
 	/* vouch/reader.h: the formats and filters every tool reads */
 	if (vouch_reader_new(VOUCH_READER_RAW, &a, NULL) != VOUCH_OK)
 		return NULL;
-	if (archive_read_open_filename(a, file, 65536) != ARCHIVE_OK) {
+	if ((held ? archive_read_open_memory(a, p, n) : archive_read_open_filename(a, file, 65536))
+	    != ARCHIVE_OK) {
 		archive_read_free(a);
 		return NULL;
 	}
@@ -297,13 +301,13 @@ pump_data(struct cmp_ctx *c, struct listing *l, struct archive *a, struct entry 
 }
 
 static void
-listing_free(struct listing *l)
+listing_free(struct cmp_ctx *c, struct listing *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		struct entry *e = &l->e[i];
 
 		if (e->tmp != NULL)
-			unlink(e->tmp);
+			cmp_mem_release(c, e->tmp);
 		free(e->name);
 		free(e->uname);
 		free(e->gname);
@@ -326,18 +330,24 @@ zip_refused(struct cmp_ctx *c, const char *path, const char *file, struct listin
 	struct stat st;
 	vouch_err why;
 	char *label;
+	const uint8_t *p;
+	size_t n;
 	int fd = -1, bad = 0;
 
 	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP)
 		return 0;
-	/* a member extracted to a temporary file goes by its path in the report */
-	label = c->tmpdir[0] != '\0' && strncmp(file, c->tmpdir, strlen(c->tmpdir)) == 0
+	/* a member extracted to a temporary file or held in memory goes by its
+	 * path in the report */
+	label = file[0] == CMP_MEM_MARK ||
+	        (c->tmpdir[0] != '\0' && strncmp(file, c->tmpdir, strlen(c->tmpdir)) == 0)
 	    ? cmp_strdupf("%s (%s)", path, l->label) : strdup(file);
 	if (label == NULL)
 		return 0;
 	vouch_err_clear(&why);
-	if (vouch_open_read_nofollow(file, &fd, &why) != VOUCH_OK || fstat(fd, &st) != 0 ||
-	    vouch_zip_check_fd(fd, (uint64_t)st.st_size, label, &why) != VOUCH_OK)
+	if (cmp_mem_find(c, file, &p, &n))
+		bad = vouch_zip_check_mem(p, n, label, &why) != VOUCH_OK;
+	else if (vouch_open_read_nofollow(file, &fd, &why) != VOUCH_OK || fstat(fd, &st) != 0 ||
+	         vouch_zip_check_fd(fd, (uint64_t)st.st_size, label, &why) != VOUCH_OK)
 		bad = 1;
 	if (fd >= 0)
 		close(fd);
@@ -383,7 +393,7 @@ spill_data(struct cmp_ctx *c, struct listing *l, struct archive *a, struct entry
 static int
 scan(struct cmp_ctx *c, const char *path, const char *file, struct listing *l)
 {
-	struct archive *a = open_archive(file);
+	struct archive *a = open_archive(c, file);
 	struct archive_entry *ae;
 	char *stem = NULL;
 	int r, rc = 0;
@@ -461,6 +471,8 @@ scan(struct cmp_ctx *c, const char *path, const char *file, struct listing *l)
 			          (uint64_t)sz <= KEEP_MAX - l->kept;
 			if (e->kept) {
 				vouch_buf_init(&e->mem, (size_t)sz + 1);
+				/* its final size at once: no copies while it grows */
+				(void)vouch_buf_reserve(&e->mem, (size_t)sz, NULL);
 				l->kept += (uint64_t)sz;
 			}
 			if (!e->kept && l->spill && l->spilled < SPILL_MAX)
@@ -831,8 +843,8 @@ extract_wanted(struct cmp_ctx *c, const char *file, struct listing *l)
 	for (size_t i = 0; i < l->n && rc == 0; i++) {
 		struct entry *e = &l->e[i];
 
-		if (e->want && e->kept)
-			rc = write_kept(c, e);
+		if (e->want && e->kept && (e->tmp = cmp_mem_add(c, &e->mem)) == NULL)
+			rc = write_kept(c, e); /* over CMP_HOLD_MAX */
 		if (!e->want && e->tmp != NULL) { /* spilled, equal on both sides */
 			unlink(e->tmp);
 			free(e->tmp);
@@ -844,7 +856,7 @@ extract_wanted(struct cmp_ctx *c, const char *file, struct listing *l)
 	}
 	if (want == 0 || rc != 0)
 		return rc;
-	a = open_archive(file);
+	a = open_archive(c, file);
 	if (a == NULL)
 		return -1;
 	for (size_t idx = 0; idx < l->n && want > 0; idx++) {
@@ -900,8 +912,11 @@ recurse_members(struct cmp_ctx *c, const char *path, struct listing *la, struct 
 			rc = cmp_files_hashed(c, sub, a->tmp, b->tmp, depth, &a->side, &b->side);
 		}
 		free(sub);
-		unlink(a->tmp);
-		unlink(b->tmp);
+		cmp_mem_release(c, a->tmp);
+		cmp_mem_release(c, b->tmp);
+		free(a->tmp);
+		free(b->tmp);
+		a->tmp = b->tmp = NULL;
 		if (rc != 0)
 			return rc;
 	}
@@ -952,7 +967,7 @@ static int
 cmp_comp_headers(struct cmp_ctx *c, const char *path, const char *fa, const char *fb)
 {
 	uint8_t ma[1024], mb[1024];
-	size_t na = read_head(fa, ma, sizeof(ma), 0), nb = read_head(fb, mb, sizeof(mb), 0);
+	size_t na = read_head(c, fa, ma, sizeof(ma), 0), nb = read_head(c, fb, mb, sizeof(mb), 0);
 	enum comp ka = comp_of(ma, na), kb = comp_of(mb, nb);
 	struct cmp_diff *d = NULL;
 	char sa[80], sb[80];
@@ -1033,8 +1048,8 @@ check_unchanged(struct cmp_ctx *c, const char *path, const char *file, const str
 	struct stat now;
 	vouch_err why;
 
-	if (stat(file, &now) == 0 && vouch_stat_same(st0, &now))
-		return;
+	if (file[0] == CMP_MEM_MARK || (stat(file, &now) == 0 && vouch_stat_same(st0, &now)))
+		return; /* held in memory: cannot change */
 	vouch_err_clear(&why);
 	vouch_err_set(&why, VOUCH_EIO, "'%s': changed while being read", path);
 	cmp_note(c, "%s", why.msg);
@@ -1113,8 +1128,8 @@ scan_pair(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
 		scan_uncount(c, lb);
 		c->size_limited = size_limited;
 		c->members_limited = members_limited;
-		listing_free(la);
-		listing_free(lb);
+		listing_free(c, la);
+		listing_free(c, lb);
 		la->label = "A";
 		lb->label = "B";
 	}
@@ -1136,7 +1151,7 @@ cmp_archives(struct cmp_ctx *c, const char *path, const char *fa, const char *fb
 	size_t before = c->r->ndiffs;
 	int rc;
 
-	if (stat(fa, &sa0) != 0 || stat(fb, &sb0) != 0) {
+	if (cmp_in_stat(c, fa, &sa0) != 0 || cmp_in_stat(c, fb, &sb0) != 0) {
 		cmp_note(c, "'%s': cannot stat", path);
 		return 0;
 	}
@@ -1149,8 +1164,8 @@ cmp_archives(struct cmp_ctx *c, const char *path, const char *fa, const char *fb
 		cmp_note(c, "'%s': listing incomplete (limit), members present on one side only "
 		         "are not reported", path);
 	if (rc != 0 || la.raw != lb.raw) {
-		listing_free(&la);
-		listing_free(&lb);
+		listing_free(c, &la);
+		listing_free(c, &lb);
 		return rc < 0 ? -1 : 0; /* not both archives: compared as bytes */
 	}
 	rc = cmp_comp_headers(c, path, fa, fb) < 0 ? -1 : 0;
@@ -1168,7 +1183,7 @@ cmp_archives(struct cmp_ctx *c, const char *path, const char *fa, const char *fb
 		rc = recurse_members(c, path, &la, &lb, depth);
 	if (rc == 0 && c->r->ndiffs == before && !c->r->incomplete)
 		rc = cmp_no_inner_diff(c, path, &la, &lb);
-	listing_free(&la);
-	listing_free(&lb);
+	listing_free(c, &la);
+	listing_free(c, &lb);
 	return rc < 0 ? -1 : 1;
 }

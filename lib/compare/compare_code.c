@@ -460,6 +460,8 @@ cmp_elf_functions(struct cmp_ctx *c, struct cmp_diff *d, const struct vouch_elf 
 	struct side a = { ea, da, la, fa, NULL, 0, NULL }, b = { eb, db, lb, fb, NULL, 0, NULL };
 	const char *table = vouch_elf_find(ea, ".symtab") && vouch_elf_find(eb, ".symtab")
 	                    ? ".symtab" : ".dynsym";
+	char ta[4200] = "", tb[4200] = "";
+	int rc;
 
 	for (size_t i = 0; i < vouch_elf_section_count(ea); i++) {
 		const struct vouch_elf_section *sa = vouch_elf_section(ea, i), *sb;
@@ -480,7 +482,18 @@ cmp_elf_functions(struct cmp_ctx *c, struct cmp_diff *d, const struct vouch_elf 
 	}
 	if (d->nfuncs == 0)
 		return 0;
-	return details(c, d, &a, &b);
+	if (c->o->disassemble) { /* objdump reads files, not held members */
+		if (fa[0] == CMP_MEM_MARK && cmp_mem_to_file(c, fa, ta, sizeof(ta)) == 0)
+			a.file = ta;
+		if (fb[0] == CMP_MEM_MARK && cmp_mem_to_file(c, fb, tb, sizeof(tb)) == 0)
+			b.file = tb;
+	}
+	rc = details(c, d, &a, &b);
+	if (ta[0] != '\0')
+		unlink(ta);
+	if (tb[0] != '\0')
+		unlink(tb);
+	return rc;
 }
 
 /* ---- symbol order ---- */

@@ -304,27 +304,12 @@ cmp_hexdump(char **out, uint64_t base, const uint8_t *a, size_t na, const uint8_
 
 /* ---- binary ---- */
 
-static size_t
-pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
-
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	return got;
-}
-
 static void
-context_hex(struct cmp_diff *d, int fa, int fb)
+context_hex(struct cmp_diff *d, const struct cmp_in *fa, const struct cmp_in *fb)
 {
 	uint8_t wa[96], wb[96];
 	uint64_t start = d->offset >= 32 ? (d->offset - 32) & ~(uint64_t)15 : 0;
-	size_t na = pread_full(fa, wa, sizeof(wa), start), nb = pread_full(fb, wb, sizeof(wb), start);
+	size_t na = cmp_in_pread(fa, wa, sizeof(wa), start), nb = cmp_in_pread(fb, wb, sizeof(wb), start);
 
 	d->hints |= cmp_window_hints(wa, na, wb, nb);
 	cmp_hexdump(&d->diff, start, wa, na, wb, nb);
@@ -335,15 +320,14 @@ cmp_binary(struct cmp_ctx *c, struct cmp_diff *d, const char *fa, const char *fb
 {
 	static const size_t chunk = 1 << 16;
 	uint8_t *ba = malloc(chunk), *bb = malloc(chunk);
-	int a = -1, b = -1, rc = -1;
+	struct cmp_in a = { -1, NULL, 0 }, b = { -1, NULL, 0 };
+	int rc = -1;
 	uint64_t off = 0;
 
-	(void)c;
-	if (ba == NULL || bb == NULL || vouch_open_read_nofollow(fa, &a, NULL) != VOUCH_OK ||
-	    vouch_open_read_nofollow(fb, &b, NULL) != VOUCH_OK)
+	if (ba == NULL || bb == NULL || cmp_in_open(c, fa, &a) != 0 || cmp_in_open(c, fb, &b) != 0)
 		goto out;
 	for (;;) {
-		size_t na = pread_full(a, ba, chunk, off), nb = pread_full(b, bb, chunk, off);
+		size_t na = cmp_in_pread(&a, ba, chunk, off), nb = cmp_in_pread(&b, bb, chunk, off);
 		size_t n = na < nb ? na : nb;
 
 		for (size_t i = 0; i < n; i++) {
@@ -364,16 +348,14 @@ cmp_binary(struct cmp_ctx *c, struct cmp_diff *d, const char *fa, const char *fb
 		d->offset = off;
 	}
 	if (d->has_offset)
-		context_hex(d, a, b);
+		context_hex(d, &a, &b);
 	d->summary = cmp_strdupf("binary content differs: first at offset %" PRIu64 ", %" PRIu64
 	                         " differing bytes%s", d->offset, d->count,
 	                         d->a.size != d->b.size ? ", sizes differ" : "");
 	rc = 0;
 out:
-	if (a >= 0)
-		close(a);
-	if (b >= 0)
-		close(b);
+	cmp_in_close(&a);
+	cmp_in_close(&b);
 	free(ba);
 	free(bb);
 	return rc;
@@ -382,16 +364,16 @@ out:
 /* ---- text ---- */
 
 int
-cmp_is_text(const char *file, uint64_t size, size_t max)
+cmp_is_text(struct cmp_ctx *c, const char *file, uint64_t size, size_t max)
 {
 	uint8_t buf[8192];
-	int fd = -1;
+	struct cmp_in in;
 	size_t n, cut;
 
-	if (size > max || vouch_open_read_nofollow(file, &fd, NULL) != VOUCH_OK)
+	if (size > max || cmp_in_open(c, file, &in) != 0)
 		return 0;
-	n = pread_full(fd, buf, sizeof(buf), 0);
-	close(fd);
+	n = cmp_in_pread(&in, buf, sizeof(buf), 0);
+	cmp_in_close(&in);
 	if (memchr(buf, 0, n) != NULL)
 		return 0;
 	/* the sample may end inside a UTF-8 sequence */
@@ -725,8 +707,8 @@ cmp_text(struct cmp_ctx *c, struct cmp_diff *d, const char *fa, const char *fb)
 
 	vouch_buf_init(&ba, c->o->max_text + 1);
 	vouch_buf_init(&bb, c->o->max_text + 1);
-	if (vouch_read_file(fa, c->o->max_text, &ba, NULL) != VOUCH_OK ||
-	    vouch_read_file(fb, c->o->max_text, &bb, NULL) != VOUCH_OK ||
+	if (cmp_in_load(c, fa, c->o->max_text, &ba) != VOUCH_OK ||
+	    cmp_in_load(c, fb, c->o->max_text, &bb) != VOUCH_OK ||
 	    udiff_bufs(&ba, &bb, c->o->max_diff, &u) != 0)
 		goto out;
 	d->truncated = u.truncated;

@@ -357,18 +357,14 @@ summarize(struct cmp_diff *d, const struct elf_state *st)
 	}
 }
 
-static int
-load(const char *file, size_t max, vouch_buf *b)
-{
-	return vouch_read_file(file, max, b, NULL);
-}
-
 /* 1 recorded, 0 not comparable as ELF (caller falls back), -1 error. */
 int
 cmp_elf(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
         const struct cmp_side *sa, const struct cmp_side *sb)
 {
 	vouch_buf ba, bb;
+	const uint8_t *pa, *pb;
+	size_t na, nb;
 	vouch_elf *ea = NULL, *eb = NULL;
 	struct elf_state st;
 	struct cmp_diff *d = NULL;
@@ -379,9 +375,10 @@ cmp_elf(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
 	memset(&st, 0, sizeof(st));
 	vouch_buf_init(&ba, max + 1);
 	vouch_buf_init(&bb, max + 1);
-	if (load(fa, max, &ba) != VOUCH_OK || load(fb, max, &bb) != VOUCH_OK ||
-	    vouch_elf_parse(ba.data, ba.len, &ea, NULL) != VOUCH_OK ||
-	    vouch_elf_parse(bb.data, bb.len, &eb, NULL) != VOUCH_OK)
+	if (cmp_in_view(c, fa, max, &ba, &pa, &na) != VOUCH_OK ||
+	    cmp_in_view(c, fb, max, &bb, &pb, &nb) != VOUCH_OK ||
+	    vouch_elf_parse(pa, na, &ea, NULL) != VOUCH_OK ||
+	    vouch_elf_parse(pb, nb, &eb, NULL) != VOUCH_OK)
 		goto out;
 	d = cmp_add_diff(c, path, CMP_ELF);
 	if (d == NULL) {
@@ -390,9 +387,7 @@ cmp_elf(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
 	}
 	d->a = *sa;
 	d->b = *sb;
-	d->has_md5 = EVP_Digest(ba.data, ba.len, d->md5a, NULL, EVP_md5(), NULL) == 1 &&
-	             EVP_Digest(bb.data, bb.len, d->md5b, NULL, EVP_md5(), NULL) == 1;
-	st.big = ba.data[5] == 2;
+	st.big = pa[5] == 2;
 	st.ea = ea;
 	st.eb = eb;
 	if (vouch_elf_build_id(ea, &st.ida, &st.nida, NULL) != VOUCH_OK)
@@ -400,11 +395,11 @@ cmp_elf(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
 	if (vouch_elf_build_id(eb, &st.idb, &st.nidb, NULL) != VOUCH_OK)
 		st.idb = NULL;
 	if (vouch_elf_header_size(ea) == vouch_elf_header_size(eb))
-		cmp_region(d, &st, "[elf header]", ba.data, vouch_elf_header_size(ea), bb.data,
+		cmp_region(d, &st, "[elf header]", pa, vouch_elf_header_size(ea), pb,
 		           vouch_elf_header_size(eb), 0);
 	vouch_elf_phdrs(ea, &pao, &pas);
 	vouch_elf_phdrs(eb, &pbo, &pbs);
-	cmp_region(d, &st, "[program headers]", ba.data + pao, (size_t)pas, bb.data + pbo,
+	cmp_region(d, &st, "[program headers]", pa + pao, (size_t)pas, pb + pbo,
 	           (size_t)pbs, 0);
 	if (cmp_sections(d, &st, ea, eb) != 0) {
 		rc = -1;
@@ -418,8 +413,16 @@ cmp_elf(struct cmp_ctx *c, const char *path, const char *fa, const char *fb,
 		goto out;
 	}
 	classify(c, d, &st);
+	/* The MD5s serve one purpose: a manifest line (md5sums) naming this
+	 * file is excused only when the file is and both digests match.  An
+	 * ELF difference is excused here or never, so files that are not
+	 * skip the hashing (two MD5 passes over libcrypto.so.3 were ~8% of a
+	 * libssl3 comparison's CPU time). */
+	if (d->excused)
+		d->has_md5 = EVP_Digest(pa, na, d->md5a, NULL, EVP_md5(), NULL) == 1 &&
+		             EVP_Digest(pb, nb, d->md5b, NULL, EVP_md5(), NULL) == 1;
 	summarize(d, &st);
-	if (cmp_elf_functions(c, d, ea, ba.data, ba.len, eb, bb.data, bb.len, fa, fb) != 0) {
+	if (cmp_elf_functions(c, d, ea, pa, na, eb, pb, nb, fa, fb) != 0) {
 		rc = -1;
 		goto out;
 	}

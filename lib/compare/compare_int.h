@@ -6,8 +6,11 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "vouch/buf.h"
 #include "vouch/compare.h"
 #include "vouch/digest.h"
+
+struct stat;
 
 enum cmp_kind {
 	CMP_CONTENT,      /* bytes differ (binary detail) */
@@ -132,6 +135,34 @@ struct cmp_ctx {
 	pthread_mutex_t lock; /* tmpdir, tmpseq, members, unpacked, *_limited: the
 	                         two sides of an archive are listed in two threads */
 	vouch_err refused;    /* hostile or changing input: the whole run is exit 2 */
+	struct cmp_mem *mem;  /* members held in memory (cmp_mem_add), under lock */
+	size_t nmem, capmem;
+	uint64_t held;        /* their bytes (CMP_HOLD_MAX) */
+	unsigned memseq;
+};
+
+/* Archive members read into memory by the listing pass (compare_archive.c,
+ * KEEP_MAX) are passed to the inner comparison as they are, instead of
+ * being written to a temporary file and read back: writing the libssl3
+ * pair's members (12 MB) to /tmp and reading them again was ~12% of its
+ * CPU time, all of it after both sides were decompressed, on the one
+ * thread left.  A held member goes by a name that is no path (it starts
+ * with CMP_MEM_MARK); the readers below take either.  At most CMP_HOLD_MAX
+ * bytes are held at once per comparison (nested archives hold a level
+ * each); members beyond it go through temporary files as before.  objdump
+ * (--html) gets a temporary file of a held ELF file only when it runs. */
+#define CMP_MEM_MARK '\001'
+#define CMP_HOLD_MAX ((uint64_t)32 << 20)
+
+struct cmp_mem {
+	char *name;
+	vouch_buf buf;
+};
+
+struct cmp_in {           /* an open input: a file or a held member */
+	int fd;
+	const uint8_t *mem;
+	size_t len;
 };
 
 #define CMP_MAX_DISASM_RUNS 64
@@ -159,6 +190,31 @@ CMP_INTERNAL char *cmp_join(const char *parent, const char *name);
 CMP_INTERNAL char *cmp_printable(const char *s, size_t n);
 CMP_INTERNAL char *cmp_printable_text(const char *s, size_t n);
 CMP_INTERNAL int cmp_tmpfile(struct cmp_ctx *c, char *path, size_t pathsz);
+/* Hold *buf (taken over: *buf is left empty) and return its name, or NULL
+ * when over CMP_HOLD_MAX (*buf untouched). */
+CMP_INTERNAL char *cmp_mem_add(struct cmp_ctx *c, vouch_buf *buf);
+/* Drop a held member, or remove a temporary file. */
+CMP_INTERNAL void cmp_mem_release(struct cmp_ctx *c, const char *name);
+CMP_INTERNAL void cmp_mem_free_all(struct cmp_ctx *c);
+/* 1 and *p, *n when file names a held member, else 0. */
+CMP_INTERNAL int cmp_mem_find(struct cmp_ctx *c, const char *file, const uint8_t **p,
+                              size_t *n);
+/* Open (0) or not (-1), following no symlink; pread; close. */
+CMP_INTERNAL int cmp_in_open(struct cmp_ctx *c, const char *file, struct cmp_in *in);
+CMP_INTERNAL size_t cmp_in_pread(const struct cmp_in *in, void *buf, size_t n, uint64_t off);
+CMP_INTERNAL void cmp_in_close(struct cmp_in *in);
+/* The whole input into b (at most max bytes): VOUCH_OK or an error code. */
+CMP_INTERNAL int cmp_in_load(struct cmp_ctx *c, const char *file, size_t max, vouch_buf *b);
+/* The whole input, without a copy when held (*p stays valid until it is
+ * released), else loaded into b: VOUCH_OK or an error code. */
+CMP_INTERNAL int cmp_in_view(struct cmp_ctx *c, const char *file, size_t max, vouch_buf *b,
+                             const uint8_t **p, size_t *n);
+/* A held member written to a new temporary file (objdump reads files):
+ * 0 and its name in path, or -1. */
+CMP_INTERNAL int cmp_mem_to_file(struct cmp_ctx *c, const char *name, char *path,
+                                 size_t pathsz);
+/* stat(2), or a regular file of the held member's size: 0 or -1. */
+CMP_INTERNAL int cmp_in_stat(struct cmp_ctx *c, const char *file, struct stat *st);
 CMP_INTERNAL int cmp_files(struct cmp_ctx *c, const char *path, const char *fa,
                            const char *fb, unsigned depth);
 /* cmp_files when both sides were hashed already (archive members). */
@@ -169,12 +225,12 @@ CMP_INTERNAL int cmp_hash_file(const char *file, struct cmp_side *s, vouch_err *
 CMP_INTERNAL char *cmp_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* compare_archive.c: 1 handled, 0 not an archive, <0 error (recorded) */
-CMP_INTERNAL int cmp_is_archive_magic(const char *file);
+CMP_INTERNAL int cmp_is_archive_magic(struct cmp_ctx *c, const char *file);
 CMP_INTERNAL int cmp_archives(struct cmp_ctx *c, const char *path, const char *fa,
                               const char *fb, unsigned depth);
 
 /* compare_diff.c, compare_elf.c */
-CMP_INTERNAL int cmp_is_text(const char *file, uint64_t size, size_t max);
+CMP_INTERNAL int cmp_is_text(struct cmp_ctx *c, const char *file, uint64_t size, size_t max);
 CMP_INTERNAL int cmp_text(struct cmp_ctx *c, struct cmp_diff *d, const char *fa,
                           const char *fb);
 CMP_INTERNAL int cmp_binary(struct cmp_ctx *c, struct cmp_diff *d, const char *fa,
