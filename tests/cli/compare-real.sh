@@ -16,12 +16,22 @@
 #      cache has it (said when it has not): it differs in more than the build
 #      ID, a year compiled into .text (hello's configure takes it from the
 #      build date, not SOURCE_DATE_EPOCH), so no normalization excuses it;
+#   2c. hello 2.10-3 REBUILT from Debian's source with the build's clock at
+#      SOURCE_DATE_EPOCH (vouch-debrebuild --clock source-date-epoch: the
+#      debian/changelog date, 2022, so configure's `date +%Y` gives the
+#      year Debian's build saw), made by this test once and cached in
+#      /var/cache/vouch-test/first-hello-sde (flock'd; a few minutes of
+#      package build the first time; needs root like debrebuild-real.sh),
+#      against the shipped .deb: it differs only by build ID (the note, the
+#      debug link, the md5sums line), so build-id,debug-link makes it
+#      equivalent, and diffoscope finds the same two members;
 #   3. openjdk-17-jre-headless, 44 MB .debs, bookworm vs security: the
 #      differing files against a plain extraction (diffoscope needs more
 #      than 10 minutes here: it runs in tests/bench/compare-real.sh).
 # First run downloads ~95 MB; later runs use the cache.
 . "$VOUCH_SRCDIR/tests/cli/lib.sh"
 real_world_test
+debrebuild_setup # pair 2c rebuilds hello (root: debootstrap, chroot)
 . "$VOUCH_SRCDIR/tests/real-corpus.sh"
 
 C="$VOUCH_BIN/vouch-compare"
@@ -147,6 +157,42 @@ if [ -f "$REBUILT/done" ] && [ -f "$REBUILT/rebuilt/hello_2.10-3_amd64.deb" ]; t
 else
 	echo "note: no real hello rebuild in $REBUILT (tests/cli/debrebuild-real.sh makes it): pair 2b not compared"
 fi
+
+# ---- 2c. hello rebuilt for real with the clock at SOURCE_DATE_EPOCH ----
+# Its own cache entry (not debrebuild-real.sh's first build, which keeps
+# the real clock on purpose): built once, here, niced (a package build
+# beside the other tests).
+if (renice -n 10 -p "$(sh -c 'echo $PPID')" >/dev/null &&
+	debrebuild_first hello-sde --from-archive hello=2.10-3 --clock source-date-epoch); then
+	ok
+else
+	fail "the fixed-clock rebuild of hello failed"
+fi
+FIRST=/var/cache/vouch-test/first-hello-sde
+SH="$FIRST/rebuilt/hello_2.10-3_amd64.deb"
+python3 - "$FIRST/provenance.json" >"$T/py" 2>&1 <<'PY' && ok || fail "2c provenance: $(cat "$T/py")"
+import json, sys
+clock = json.load(open(sys.argv[1]))["predicate"]["buildDefinition"]["internalParameters"]["sandbox"]["clock"]
+assert clock["kind"] == "libfaketime" and clock["from"] == "sourceDateEpoch", clock
+assert clock["startsAt"].startswith("2022-"), clock
+PY
+expect_status 1 "$C" --json "$SH" "$HELLO"
+cp "$T/out" "$T/sh.json"
+$M vouch "$T/sh.json" >"$T/sh.vouch"
+expect_same "$T/hello.want" "$T/sh.vouch" "fixed-clock hello rebuild: the differing members"
+jq_is "$T/sh.json" '([i["name"] for i in at("/usr/bin/hello")["items"]], at("/usr/bin/hello")["classification"], at("/usr/bin/hello").get("functions", []), [d["excused"] for d in r["differences"]])' \
+	"(['.note.gnu.build-id', '.gnu_debuglink'], 'elf: only build-id, debug-link', [], [False, False])" \
+	"fixed-clock hello rebuild, strict: build ID note and debug link only, same code"
+expect_status 0 "$C" --normalize build-id,debug-link --json "$SH" "$HELLO"
+jq_is "$T/out" '(r["verdict"], r["rulesNeeded"], [(c["name"], c["count"], c["excused"]) for c in r["classifications"]])' \
+	"('equivalent', ['build-id', 'debug-link'], [('text: checksums-of-excused-files', 1, 1), ('elf: only build-id, debug-link', 1, 1)])" \
+	"fixed-clock hello rebuild: equivalent under build-id,debug-link"
+expect_status 0 "$C" --normalize build-id,debug-link "$SH" "$HELLO"
+expect_grep '^not bit for bit' "$T/out" "fixed-clock hello rebuild: equivalent, not bit for bit"
+expect_status 1 "$C" --normalize build-id "$SH" "$HELLO"
+dscope "$SH" "$HELLO" "$T/sh.dscope.json"
+$M diffoscope "$T/sh.dscope.json" >"$T/sh.dscope"
+expect_same "$T/sh.vouch" "$T/sh.dscope" "fixed-clock hello rebuild: diffoscope agrees"
 
 # ---- 3. openjdk-17-jre-headless: 44 MB, 16,000+ entries ----
 # one run: the summary, the JSON report and the HTML page
