@@ -16,6 +16,30 @@
 # machine wall times mean little without it.  To compare ratios on a loaded
 # machine run the whole script under nice (both tools niced equally).
 # ONLY=1 or ONLY=2 runs one of the two.
+#
+# Where vouch-compare's time goes on the libssl3 pair (perf record -g,
+# strace -f -tt, /usr/bin/time; issue 15, measured beside a build of the
+# commit before): xz decompression of the two data.tar.xz (5.9 MB of tar
+# each) is the floor, ~0.18 s of CPU (`xz -dc`: 0.09 s a side), about 60%
+# of vouch's CPU with liblzma's own copies (libc memmove) on top.  The
+# rest was: writing the members the listing pass had read into memory to
+# /tmp and reading them back (ext4 writes, page faults: ~12% of CPU, all
+# of it on one thread after both sides were decompressed), an MD5 of both
+# sides of every differing ELF file (libcrypto.so.3: ~8%; only needed for
+# a manifest line naming an excused file), and buffers grown by doubling
+# (copies of 4.7 MB).  Held members are now compared in memory
+# (lib/compare/compare_int.h, CMP_HOLD_MAX), the MD5 is taken only for
+# excused files and buffers are sized once: ~12% less CPU, with the same
+# reports (tests/golden.sh).  Five interleaved runs of each, all niced,
+# load average 2.9-5.6 on 2 CPUs: before 0.37 s wall / 0.31 s CPU / 37 MiB,
+# after 0.33 s / 0.28 s / 35 MiB, diffoscope 38.2 s / 26.9 s / 308 MiB:
+# 103x -> 116x wall, 87x -> 96x CPU.  What is left: process start with its
+# libraries (~10 ms), SHA-256 of every member (~5%), the ELF section and
+# symbol mapping of libcrypto.so.3 (~8%, after the listing).  The two
+# sides are already listed in two threads, so on 2 CPUs the xz work fills
+# both; comparing members while they are decompressed would overlap only
+# that last ~10%, so it was not done.  The CPU ratio cannot reach 100x
+# while xz alone is ~0.18 s and diffoscope ~20 s; the wall ratio does.
 # Needs diffoscope, python3, apt-get, /usr/bin/time, timeout.
 set -eu
 build=${1:?usage: compare-real.sh BUILD_DIR}
