@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vouch/buf.h"
+#include "vouch/codec.h"
+#include "vouch/digest.h"
 #include "vouch/file.h"
 
 int
@@ -329,4 +332,45 @@ vouch_mkdir_empty(const char *path, vouch_err *err)
 	if (e != NULL)
 		return vouch_err_set(err, VOUCH_EEXIST, "output directory '%s' is not empty", path);
 	return VOUCH_OK;
+}
+
+int
+vouch_stamp_head(const char *magic, const uint8_t key[32], char *head, size_t cap)
+{
+	char hex[65];
+	int n = snprintf(head, cap, "%s%s\n" VOUCH_TREE_DIGEST_KEY " ", magic,
+	    vouch_hex_encode(key, 32, hex));
+
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int
+vouch_stamp_text(const char *head, const uint8_t digest[32], char *out, size_t cap)
+{
+	char hex[65];
+	int n = snprintf(out, cap, "%s%s\n", head, vouch_hex_encode(digest, 32, hex));
+
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int
+vouch_stamp_read(const char *path, const char *head, uint8_t digest[32])
+{
+	size_t hl = strlen(head);
+	vouch_buf b;
+	int fd = -1, ok = 0;
+
+	vouch_buf_init(&b, 0);
+	if (hl > 4096 || vouch_open_read_nofollow(path, &fd, NULL) != VOUCH_OK ||
+	    vouch_read_fd(fd, path, hl + 66, &b, NULL) != VOUCH_OK)
+		goto out;
+	ok = b.len == hl + 65 && memcmp(b.data, head, hl) == 0 && b.data[hl + 64] == '\n' &&
+	    vouch_is_lower_hex((const char *)b.data + hl, 64, 32) &&
+	    vouch_hex_decode((const char *)b.data + hl, 64, digest, 32, VOUCH_HEX_LOWER,
+	        NULL) == VOUCH_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	vouch_buf_free(&b);
+	return ok;
 }

@@ -22,12 +22,14 @@
 #define CLOCK_MULTIARCH "aarch64-linux-gnu"
 #elif defined(__i386__)
 #define CLOCK_MULTIARCH "i386-linux-gnu"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define CLOCK_MULTIARCH "riscv64-linux-gnu"
 #else
 #define CLOCK_MULTIARCH ""
 #endif
 
 int
-vouch_clock_find_lib(char *out, size_t cap, vouch_err *err)
+vouch_clock_find_lib(const char *who, char *out, size_t cap, vouch_err *err)
 {
 	static const char *const cand[] = {
 		"/usr/lib/" CLOCK_MULTIARCH "/faketime/libfaketime.so.1",
@@ -39,6 +41,9 @@ vouch_clock_find_lib(char *out, size_t cap, vouch_err *err)
 	struct stat st;
 
 	if (e != NULL && *e != '\0') {
+		if (e[0] != '/' || stat(e, &st) != 0 || !S_ISREG(st.st_mode))
+			return vouch_err_set(err, VOUCH_EINPUT, "VOUCH_FAKETIME_LIB '%s' is not an "
+			    "absolute path of a file", e);
 		if ((size_t)snprintf(out, cap, "%s", e) >= cap)
 			return vouch_err_set(err, VOUCH_ELIMIT, "VOUCH_FAKETIME_LIB is too long");
 		return VOUCH_OK;
@@ -47,9 +52,8 @@ vouch_clock_find_lib(char *out, size_t cap, vouch_err *err)
 		if (stat(cand[i], &st) == 0 && S_ISREG(st.st_mode) &&
 		    (size_t)snprintf(out, cap, "%s", cand[i]) < cap)
 			return VOUCH_OK;
-	return vouch_err_set(err, VOUCH_EINPUT, "the recipe fixes the clock but no "
-	    "libfaketime was found (install Debian's libfaketime, or name it with "
-	    "--clock-lib or VOUCH_FAKETIME_LIB)");
+	return vouch_err_set(err, VOUCH_EINPUT, "%s needs libfaketime, which was not found "
+	    "(install Debian's libfaketime, or name it with VOUCH_FAKETIME_LIB)", who);
 }
 
 void
@@ -121,7 +125,7 @@ vouch_clock_setup(const vouch_recipe *r, const char *lib, vouch_clock *c, vouch_
 		rc = (size_t)snprintf(c->lib, sizeof(c->lib), "%s", lib) < sizeof(c->lib)
 		    ? VOUCH_OK : vouch_err_set(err, VOUCH_ELIMIT, "clock library path too long");
 	else
-		rc = vouch_clock_find_lib(c->lib, sizeof(c->lib), err);
+		rc = vouch_clock_find_lib("the recipe's fixed clock", c->lib, sizeof(c->lib), err);
 	if (rc != VOUCH_OK || (rc = hash_lib(c, err)) != VOUCH_OK ||
 	    (rc = start_at(c->epoch, buf, sizeof(buf), err)) != VOUCH_OK ||
 	    (rc = add_env(c, "LD_PRELOAD=" VOUCH_CLOCK_SANDBOX_LIB, err)) != VOUCH_OK ||

@@ -172,6 +172,8 @@ open_source(struct rebuild *rb, vouch_err *err)
  * cache/rootfs-<sha256>/complete   the stamp: the tarball's sha256 and the
  *                                  tree's digest, written last
  * cache/.tmp-<pid>-XXXXXX/          a run's work directory
+ * cache/treedigest-<sha256>         a directory environment's tree digest and
+ *                                  stat fingerprint (see environment_tree)
  *
  * An entry is made in a work directory (unpack, which also gives the tree
  * digest; check that the bytes unpacked are the bytes hashed; sync; write
@@ -186,46 +188,20 @@ open_source(struct rebuild *rb, vouch_err *err)
 #define CACHE_TREE "tree"
 #define CACHE_TMP ".tmp-"
 #define CACHE_STAMP_HEAD "vouch-rootfs-cache 1\nsha256 "
-
-static int
-stamp_text(const uint8_t sha[32], const uint8_t tree[32], char *out, size_t cap)
-{
-	char a[65], b[65];
-	int n = snprintf(out, cap, CACHE_STAMP_HEAD "%s\n" VOUCH_TREE_DIGEST_KEY " %s\n",
-	    vouch_hex_encode(sha, 32, a), vouch_hex_encode(tree, 32, b));
-
-	return n < 0 || (size_t)n >= cap ? -1 : n;
-}
+/* cache/treedigest-<sha256 of a directory environment's real path> */
+#define TREE_DIGEST_PREFIX "treedigest-"
 
 /* 1 when entry has a stamp for sha (tree gets the stamped digest), 0 when
  * it has none or a wrong one. */
 static int
 read_stamp(const char *entry, const uint8_t sha[32], uint8_t tree[32])
 {
-	static const uint8_t zero[32];
-	char path[PATH_MAX], want[256];
-	vouch_buf b;
-	int fd = -1, ok = 0;
-	/* everything up to the tree digest is fixed by sha */
-	size_t hl = strlen(CACHE_STAMP_HEAD) + 64 + 1 + strlen(VOUCH_TREE_DIGEST_KEY) + 1;
+	char path[PATH_MAX], head[256];
 
-	vouch_buf_init(&b, 0);
 	if ((size_t)snprintf(path, sizeof(path), "%s/" CACHE_STAMP, entry) >= sizeof(path) ||
-	    vouch_open_read_nofollow(path, &fd, NULL) != VOUCH_OK ||
-	    vouch_read_fd(fd, path, 512, &b, NULL) != VOUCH_OK ||
-	    stamp_text(sha, zero, want, sizeof(want)) < 0)
-		goto out;
-	if (b.len != hl + 65 || memcmp(b.data, want, hl) != 0 || b.data[hl + 64] != '\n' ||
-	    !vouch_is_lower_hex((const char *)b.data + hl, 64, 32) ||
-	    vouch_hex_decode((const char *)b.data + hl, 64, tree, 32, VOUCH_HEX_LOWER,
-	        NULL) != VOUCH_OK)
-		goto out;
-	ok = 1;
-out:
-	if (fd >= 0)
-		close(fd);
-	vouch_buf_free(&b);
-	return ok;
+	    vouch_stamp_head(CACHE_STAMP_HEAD, sha, head, sizeof(head)) < 0)
+		return 0;
+	return vouch_stamp_read(path, head, tree);
 }
 
 /* Remove work directories ".tmp-<pid>-..." of runs that are gone. */
@@ -294,7 +270,7 @@ fill_entry(struct rebuild *rb, int fd, const char *path, const char *cache,
            const char *entry, vouch_err *err)
 {
 	const uint8_t *sha = vouch_digests_get(&rb->env_d, VOUCH_ALG_SHA256);
-	char work[PATH_MAX], tree[PATH_MAX], stamp[PATH_MAX], text[256];
+	char work[PATH_MAX], tree[PATH_MAX], stamp[PATH_MAX], head[256], text[256];
 	vouch_unpack_opts uo;
 	vouch_unpack_result ur;
 	int rc, n, wfd = -1;
@@ -329,8 +305,12 @@ fill_entry(struct rebuild *rb, int fd, const char *path, const char *cache,
 		rc = vouch_err_sys(err, VOUCH_EIO, "cannot sync '%s'", work);
 		goto out;
 	}
-	if ((n = stamp_text(sha, ur.tree, text, sizeof(text))) < 0 ||
-	    (rc = vouch_write_file_excl(stamp, text, (size_t)n, 0644, err)) != VOUCH_OK)
+	if (vouch_stamp_head(CACHE_STAMP_HEAD, sha, head, sizeof(head)) < 0 ||
+	    (n = vouch_stamp_text(head, ur.tree, text, sizeof(text))) < 0) {
+		rc = vouch_err_set(err, VOUCH_EINTERNAL, "rootfs cache: stamp too long");
+		goto out;
+	}
+	if ((rc = vouch_write_file_excl(stamp, text, (size_t)n, 0644, err)) != VOUCH_OK)
 		goto out;
 	if (rename(work, entry) != 0) {
 		uint8_t t[32];
@@ -368,6 +348,48 @@ verify_entry(const char *entry, const char *tree, const uint8_t stamped[32], vou
 	    vouch_hex_encode(got, 32, g), vouch_hex_encode(stamped, 32, w));
 }
 
+/* The cache directory (-c, else vouch_rebuild_cache_dir()), made if absent. */
+static int
+open_cache(const struct rebuild *rb, char *cache, size_t cap, vouch_err *err)
+{
+	int rc;
+
+	if (rb->o->cache_dir != NULL)
+		rc = (size_t)snprintf(cache, cap, "%s", rb->o->cache_dir) < cap
+		    ? VOUCH_OK : vouch_err_set(err, VOUCH_ELIMIT, "cache path too long");
+	else
+		rc = vouch_rebuild_cache_dir(cache, cap, err);
+	if (rc != VOUCH_OK)
+		return rc;
+	if (mkdir(cache, 0755) != 0 && errno != EEXIST)
+		return vouch_err_sys(err, VOUCH_EIO, "cannot create cache '%s'", cache);
+	return VOUCH_OK;
+}
+
+/* The tree digest of a directory environment (rb->rootfs, a real path).
+ * It is 0.5 GB or more for a Debian build environment, read on every
+ * rebuild: the digest is kept in the cache under the path's sha256 with
+ * the tree's stat fingerprint (vouch_tree_digest_dir_cached), so an
+ * unchanged environment is only stat'ed; any change is seen and hashed.
+ * --verify-cache hashes it in full. */
+static int
+environment_tree(struct rebuild *rb, uint8_t tree[32], vouch_err *err)
+{
+	char cache[PATH_MAX], file[PATH_MAX], hex[65];
+	uint8_t key[32];
+	int rc, hit;
+
+	/* without a usable cache the environment is hashed in full */
+	if (rb->o->verify_cache || open_cache(rb, cache, sizeof(cache), NULL) != VOUCH_OK)
+		return vouch_tree_digest_dir(rb->rootfs, tree, err);
+	if ((rc = vouch_sha256(rb->rootfs, strlen(rb->rootfs), key, err)) != VOUCH_OK)
+		return rc;
+	if ((size_t)snprintf(file, sizeof(file), "%s/" TREE_DIGEST_PREFIX "%s", cache,
+	    vouch_hex_encode(key, 32, hex)) >= sizeof(file))
+		return vouch_err_set(err, VOUCH_ELIMIT, "cache path too long");
+	return vouch_tree_digest_dir_cached(rb->rootfs, file, tree, &hit, err);
+}
+
 /* Unpack a rootfs tarball once into the cache under its sha256. */
 static int
 cache_rootfs(struct rebuild *rb, int fd, const char *path, vouch_err *err)
@@ -378,15 +400,8 @@ cache_rootfs(struct rebuild *rb, int fd, const char *path, vouch_err *err)
 	struct stat st;
 	int rc;
 
-	if (rb->o->cache_dir != NULL)
-		rc = snprintf(cache, sizeof(cache), "%s", rb->o->cache_dir) < (int)sizeof(cache)
-		    ? VOUCH_OK : vouch_err_set(err, VOUCH_ELIMIT, "cache path too long");
-	else
-		rc = vouch_rebuild_cache_dir(cache, sizeof(cache), err);
-	if (rc != VOUCH_OK)
+	if ((rc = open_cache(rb, cache, sizeof(cache), err)) != VOUCH_OK)
 		return rc;
-	if (mkdir(cache, 0755) != 0 && errno != EEXIST)
-		return vouch_err_sys(err, VOUCH_EIO, "cannot create cache '%s'", cache);
 	clean_stale(cache);
 	vouch_hex_encode(sha, 32, hex);
 	if ((size_t)snprintf(entry, sizeof(entry), "%s/rootfs-%s", cache, hex) >=
@@ -441,12 +456,12 @@ check_environment(struct rebuild *rb, vouch_err *err)
 		if (!r->has_env_tree)
 			return vouch_err_set(err, VOUCH_EINPUT, "environment '%s' is a directory but "
 			    "the recipe pins a tarball's sha256", path);
-		if ((rc = vouch_tree_digest_dir(path, tree, err)) != VOUCH_OK)
+		if (realpath(path, rb->rootfs) == NULL)
+			return vouch_err_sys(err, VOUCH_EIO, "'%s'", path);
+		if ((rc = environment_tree(rb, tree, err)) != VOUCH_OK)
 			return rc;
 		if (CRYPTO_memcmp(tree, r->env_tree, 32) != 0)
 			return digest_mismatch("environment", path, tree, r->env_tree, err);
-		if (realpath(path, rb->rootfs) == NULL)
-			return vouch_err_sys(err, VOUCH_EIO, "'%s'", path);
 		return VOUCH_OK;
 	}
 	if (!S_ISREG(st.st_mode) || !r->has_env_sha256)

@@ -20,8 +20,10 @@
 
 #include <openssl/crypto.h>
 
+#include "vouch/buf.h"
 #include "vouch/codec.h"
 #include "vouch/digest.h"
+#include "vouch/file.h"
 #include "vouch/vary.h"
 
 #include "sandbox_int.h"
@@ -207,44 +209,60 @@ write_file(const char *path, const char *data, vouch_err *err)
 	return VOUCH_OK;
 }
 
-/* passwd, group and hosts (vouch_vary_etc(): the build user and the host
- * name, varied or not): written into /etc (host mode), or bound over the
- * rootfs's files, which must exist to be covered. */
+/* The largest /etc/passwd or group of an environment taken in. */
+#define ETC_MAX (64 * 1024)
+
+/* passwd, group and hosts as the build sees them: written into /etc (host
+ * mode: vouch_vary_etc(), the build user, root and nobody), or bound over
+ * the rootfs's files, which must exist to be covered; a rootfs's passwd
+ * and group keep its own users and groups (vouch_vary_etc_merge()), so
+ * a build that installs files to group staff finds it. */
 static int
 write_etc(const char *stage, int host, const vouch_vary *vary, vouch_err *err)
 {
 	static const char *const names[] = { "passwd", "group", "hosts" };
-	char tmp[PATH_MAX], src[PATH_MAX], dst[PATH_MAX], data[3][512];
-	int rc;
+	char tmp[PATH_MAX], src[PATH_MAX], dst[PATH_MAX];
+	char *data = malloc(ETC_MAX + 512);
+	vouch_buf base;
+	int rc = VOUCH_OK;
 
-	for (size_t i = 0; i < 3; i++)
-		if (vouch_vary_etc(vary, names[i], data[i], sizeof(data[i])) != 0)
-			return vouch_err_set(err, VOUCH_ELIMIT, "sandbox: /etc/%s too long", names[i]);
-
+	vouch_buf_init(&base, 0);
+	if (data == NULL)
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	if ((rc = mkdir_in(stage, "/.vouch", 0755, tmp, sizeof(tmp), err)) != VOUCH_OK)
-		return rc;
-	for (size_t i = 0; i < 3; i++) {
+		goto out;
+	for (size_t i = 0; i < 3 && rc == VOUCH_OK; i++) {
 		if ((rc = pjoin(src, sizeof(src), tmp, names[i], err)) != VOUCH_OK ||
 		    (rc = pjoin(dst, sizeof(dst), stage, "etc", err)) != VOUCH_OK ||
 		    (rc = pjoin(dst + strlen(dst), sizeof(dst) - strlen(dst), "", names[i],
 		        err)) != VOUCH_OK)
-			return rc;
+			break;
+		if (!host && access(dst, F_OK) != 0)
+			continue;
+		base.len = 0;
+		if (!host && (rc = vouch_read_file(dst, ETC_MAX, &base, err)) != VOUCH_OK)
+			break;
+		if ((host ? vouch_vary_etc(vary, names[i], data, ETC_MAX + 512)
+		    : vouch_vary_etc_merge(vary, names[i], (const char *)base.data, base.len, data,
+		        ETC_MAX + 512)) != 0) {
+			rc = vouch_err_set(err, VOUCH_ELIMIT, "sandbox: /etc/%s too long", names[i]);
+			break;
+		}
 		if (host) {
-			if ((rc = write_file(dst, data[i], err)) != VOUCH_OK)
-				return rc;
+			rc = write_file(dst, data, err);
 			continue;
 		}
-		if (access(dst, F_OK) != 0)
-			continue;
-		if ((rc = write_file(src, data[i], err)) != VOUCH_OK)
-			return rc;
-		if ((rc = bind_ro(src, dst, err)) != VOUCH_OK)
-			return rc;
+		if ((rc = write_file(src, data, err)) != VOUCH_OK ||
+		    (rc = bind_ro(src, dst, err)) != VOUCH_OK)
+			break;
 		unlink(src);
 	}
-	if (rmdir(tmp) != 0)
-		return sys_fail(err, "cannot remove", tmp);
-	return VOUCH_OK;
+	if (rc == VOUCH_OK && rmdir(tmp) != 0)
+		rc = sys_fail(err, "cannot remove", tmp);
+out:
+	free(data);
+	vouch_buf_free(&base);
+	return rc;
 }
 
 /* A file of the caller's (a preload library: the fixed clock), bound

@@ -18,6 +18,7 @@
 #include <sys/personality.h>
 #include <sys/stat.h>
 
+#include "vouch/clock.h"
 #include "vouch/sandbox.h"
 #include "vouch/vary.h"
 
@@ -48,12 +49,6 @@ static const struct {
 
 static const char *const vary_locales[] = { "fr_CH.UTF-8", "fr_FR.UTF-8", "de_DE.UTF-8",
 	"en_US.UTF-8", NULL };
-static const char *const faketime_libs[] = {
-	"/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-	"/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
-	"/usr/lib/i386-linux-gnu/faketime/libfaketime.so.1",
-	"/usr/lib/riscv64-linux-gnu/faketime/libfaketime.so.1",
-	"/usr/lib/faketime/libfaketime.so.1", NULL };
 
 #define VARY_TZ "<+14>-14"
 #define VARY_HOST "vouch-varied-host"
@@ -190,23 +185,11 @@ add_env(vouch_vary *v, const char *name, const char *value, vouch_err *err)
 static int
 set_time(vouch_vary *v, vouch_err *err)
 {
-	const char *lib = getenv("VOUCH_FAKETIME_LIB");
-	char off[32];
-	struct stat st;
+	char lib[PATH_MAX], off[32];
 	int rc;
 
-	if (lib == NULL || lib[0] == '\0') {
-		lib = NULL;
-		for (size_t i = 0; faketime_libs[i] != NULL && lib == NULL; i++)
-			if (stat(faketime_libs[i], &st) == 0 && S_ISREG(st.st_mode))
-				lib = faketime_libs[i];
-		if (lib == NULL)
-			return vouch_err_set(err, VOUCH_EINPUT, "variation 'time' needs libfaketime "
-			    "(Debian package libfaketime) or VOUCH_FAKETIME_LIB");
-	} else if (lib[0] != '/' || stat(lib, &st) != 0 || !S_ISREG(st.st_mode)) {
-		return vouch_err_set(err, VOUCH_EINPUT, "VOUCH_FAKETIME_LIB '%s' is not an absolute "
-		    "path of a file", lib);
-	}
+	if ((rc = vouch_clock_find_lib("variation 'time'", lib, sizeof(lib), err)) != VOUCH_OK)
+		return rc;
 	if ((v->preload_src = strdup(lib)) == NULL)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	snprintf(off, sizeof(off), "+%dy", VOUCH_VARY_YEARS);
@@ -441,6 +424,62 @@ vouch_vary_etc(const vouch_vary *v, const char *name, char *out, size_t cap)
 	else
 		return -1;
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* 1 when the passwd or group line [l, l + n) names user or uses id (its
+ * first and third fields). */
+static int
+etc_line_is_user(const char *l, size_t n, const char *user, unsigned id)
+{
+	const char *c1 = memchr(l, ':', n), *c2, *c3;
+	char num[16];
+	size_t ul = strlen(user), nl;
+
+	if (c1 == NULL)
+		return 0;
+	if ((size_t)(c1 - l) == ul && memcmp(l, user, ul) == 0)
+		return 1;
+	if ((c2 = memchr(c1 + 1, ':', n - (size_t)(c1 + 1 - l))) == NULL)
+		return 0;
+	c3 = memchr(c2 + 1, ':', n - (size_t)(c2 + 1 - l));
+	nl = (size_t)((c3 != NULL ? c3 : l + n) - (c2 + 1));
+	snprintf(num, sizeof(num), "%u", id);
+	return nl == strlen(num) && memcmp(c2 + 1, num, nl) == 0;
+}
+
+int
+vouch_vary_etc_merge(const vouch_vary *v, const char *name, const char *base, size_t len,
+                     char *out, size_t cap)
+{
+	const char *user = vouch_vary_user(v);
+	unsigned uid = vouch_vary_uid(v);
+	size_t used = 0;
+	int n;
+
+	if (strcmp(name, "passwd") != 0 && strcmp(name, "group") != 0)
+		return vouch_vary_etc(v, name, out, cap);
+	if (memchr(base, '\0', len) != NULL)
+		return -1;
+	while (len > 0) {
+		const char *nl = memchr(base, '\n', len);
+		size_t ll = nl != NULL ? (size_t)(nl - base) : len;
+
+		if (ll > 0 && !etc_line_is_user(base, ll, user, uid)) {
+			if (used + ll + 1 >= cap)
+				return -1;
+			memcpy(out + used, base, ll);
+			out[used + ll] = '\n';
+			used += ll + 1;
+		}
+		base += ll + (nl != NULL);
+		len -= ll + (nl != NULL);
+	}
+	if (strcmp(name, "passwd") == 0)
+		n = snprintf(out + used, cap - used, "%s:x:%u:%u:vouch builder:/tmp:/bin/sh\n",
+		    user, uid, uid);
+	else
+		n = snprintf(out + used, cap - used, "%s:x:%u:\n", user, uid);
+	return n < 0 || (size_t)n >= cap - used ? -1 : 0;
 }
 
 int

@@ -52,10 +52,11 @@ typedef struct vouch_clock {
 	size_t n_env;
 } vouch_clock;
 
-/* The host's libfaketime: $VOUCH_FAKETIME_LIB when set, else the first of
- * Debian's multiarch location and /usr/local/lib/faketime that exists.
- * VOUCH_EINPUT when there is none. */
-int vouch_clock_find_lib(char *out, size_t cap, vouch_err *err);
+/* The host's libfaketime, for the recipe's fixed clock and for --vary's
+ * clock alike: $VOUCH_FAKETIME_LIB when set (an absolute path of a file),
+ * else the first of Debian's multiarch location and /usr/local/lib/faketime
+ * that exists.  VOUCH_EINPUT when there is none ("WHO needs libfaketime"). */
+int vouch_clock_find_lib(const char *who, char *out, size_t cap, vouch_err *err);
 
 /* Fill c for recipe r.  lib (NULL: vouch_clock_find_lib()) must be a
  * regular file; it is opened, hashed and kept open (c->lib_fd).  Without

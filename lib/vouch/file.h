@@ -159,6 +159,17 @@ int vouch_mkdir_empty(const char *path, vouch_err *err);
 /* fsync the directory that contains path (or path itself if dir is 1). */
 int vouch_fsync_dir(const char *path, int is_dir, vouch_err *err);
 
+/* Cache stamps, the small records caches keep beside what they hold:
+ * "MAGIC<key hex>\nvouchTree256 <digest hex>\n".  vouch_stamp_head writes
+ * the part up to the digest into head, vouch_stamp_text the whole stamp
+ * into out (both return the length, or -1 when it does not fit);
+ * vouch_stamp_read is 1 when the file at path (not followed if a symlink)
+ * is exactly head, 64 lowercase hex digits and a newline (digest gets the
+ * 32 bytes), else 0.  Nothing else is parsed. */
+int vouch_stamp_head(const char *magic, const uint8_t key[32], char *head, size_t cap);
+int vouch_stamp_text(const char *head, const uint8_t digest[32], char *out, size_t cap);
+int vouch_stamp_read(const char *path, const char *head, uint8_t digest[32]);
+
 #ifdef __cplusplus
 }
 #endif

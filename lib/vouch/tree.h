@@ -99,6 +99,27 @@ int vouch_tree_path_ok(const char *path, size_t len);
  * Returns out. */
 char *vouch_tree_quote(const char *name, size_t len, char *out, size_t outsz);
 
+/* A stat fingerprint of the tree rooted at dir: SHA-256 over each entry's
+ * relative path, device, inode, mode, owner, link count, size, device
+ * number, mtime and ctime (ns); newest_ns (may be NULL) gets the latest
+ * mtime or ctime seen.  No file is opened. */
+int vouch_tree_fingerprint_dir(const char *dir, uint8_t out[32], int64_t *newest_ns,
+                               vouch_err *err);
+
+/* Seconds every entry's times must lie before a walk for its result to be
+ * remembered (the kernel's file times are a clock tick coarse). */
+#define VOUCH_TREE_CACHE_SETTLE 2
+
+/* vouch_tree_digest_dir(), reusing the digest recorded in cache_file when
+ * the tree's fingerprint is the one recorded with it (*from_cache = 1);
+ * otherwise the tree is hashed, and recorded when it did not change while
+ * it was hashed and had settled.  Any change to an entry moves its ctime
+ * or its directory's, which only the clock's owner can set back: a
+ * changed tree is never given a recorded digest.  cache_file is trusted
+ * as the directory that holds it is (root's cache for root's trees). */
+int vouch_tree_digest_dir_cached(const char *dir, const char *cache_file, uint8_t out[32],
+                                 int *from_cache, vouch_err *err);
+
 /* 1 when name is valid UTF-8 (shortest forms, no surrogates) without
  * control characters (U+0000..U+001F, U+007F..U+009F), else 0. */
 int vouch_tree_name_clean(const char *name, size_t len);

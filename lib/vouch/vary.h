@@ -119,6 +119,13 @@ const char *vouch_vary_domainname(const vouch_vary *v);
 mode_t vouch_vary_umask(const vouch_vary *v);
 /* /etc/passwd, group and hosts as the build sees them. */
 int vouch_vary_etc(const vouch_vary *v, const char *name, char *out, size_t cap);
+/* An environment's own /etc/passwd or group (base, len bytes) as the build
+ * sees it: every line but those that name the build user or use its id,
+ * then the build user's line, so the standard users and groups the
+ * environment defines (base-passwd's staff, adm, ...) stay.  Other names:
+ * vouch_vary_etc().  -1 when base holds a NUL byte or out is too small. */
+int vouch_vary_etc_merge(const vouch_vary *v, const char *name, const char *base, size_t len,
+                         char *out, size_t cap);
 /* Replace or add v's variables in envp (n entries, room for cap, NULL
  * terminated); strings are strdup()ed.  VOUCH_ENOMEM or VOUCH_OK. */
 int vouch_vary_env(const vouch_vary *v, char **envp, size_t *n, size_t cap, vouch_err *err);

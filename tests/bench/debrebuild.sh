@@ -121,26 +121,45 @@ vouch_build() {
 	"$bin/vouch-rebuild" -r "$d/recipe.json" -o "$work/o" >/dev/null
 }
 now() { date +%s.%N; }
+# one side, timed: "wall-seconds cpu-seconds" appended to $1, the CPU
+# seconds (user + system) of the children this shell waited for meanwhile:
+# the build's processes, which the sandbox's init and the chroot pass up
+# (times must run in this shell: a subshell has no children)
+timed() {
+	out=$1
+	shift
+	times >"$work/t0"
+	t0=$(now)
+	"$@"
+	t1=$(now)
+	times >"$work/t1"
+	c=$(awk 'FNR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] }
+		if (FILENAME == ARGV[1]) s = t; else e = t } END { printf "%.2f\n", e - s }' \
+		"$work/t0" "$work/t1")
+	echo "$(echo "$t1 - $t0" | bc) $c" >>"$out"
+}
 : >"$work/v"
 : >"$work/c"
 i=0
 while [ $i -lt "$n" ]; do
 	if [ $((i % 2)) -eq 0 ]; then
-		t0=$(now); vouch_build; t1=$(now); chroot_build; t2=$(now)
-		echo "$t1 - $t0" | bc >>"$work/v"
-		echo "$t2 - $t1" | bc >>"$work/c"
+		timed "$work/v" vouch_build; timed "$work/c" chroot_build
 	else
-		t0=$(now); chroot_build; t1=$(now); vouch_build; t2=$(now)
-		echo "$t1 - $t0" | bc >>"$work/c"
-		echo "$t2 - $t1" | bc >>"$work/v"
+		timed "$work/c" chroot_build; timed "$work/v" vouch_build
 	fi
-	printf 'pair %d (%s first): vouch %.1f s, chroot %.1f s, ratio %.3f\n' $((i + 1)) \
-		"$([ $((i % 2)) -eq 0 ] && echo vouch || echo chroot)" "$(tail -1 "$work/v")" \
-		"$(tail -1 "$work/c")" "$(echo "$(tail -1 "$work/v") / $(tail -1 "$work/c")" | bc -l)"
+	set -- $(tail -1 "$work/v") $(tail -1 "$work/c")
+	printf 'pair %d (%s first): vouch %.1f s (CPU %.1f s), chroot %.1f s (CPU %.1f s), ratio %.3f (CPU %.3f)\n' \
+		$((i + 1)) "$([ $((i % 2)) -eq 0 ] && echo vouch || echo chroot)" "$1" "$2" "$3" "$4" \
+		"$(echo "$1 / $3" | bc -l)" "$(echo "$2 / $4" | bc -l)"
 	i=$((i + 1))
 done
-med() { sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-mv=$(med "$work/v")
-mc=$(med "$work/c")
+med() { cut -d' ' -f"$2" "$1" | sort -n |
+	awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+mv=$(med "$work/v" 1)
+mc=$(med "$work/c" 1)
+cv=$(med "$work/v" 2)
+cc=$(med "$work/c" 2)
 printf 'median of %d: vouch-rebuild %.2f s, plain chroot %.2f s, ratio %.3f (overhead %.1f%%)\n' \
 	"$n" "$mv" "$mc" "$(echo "$mv / $mc" | bc -l)" "$(echo "($mv / $mc - 1) * 100" | bc -l)"
+printf 'median CPU (user + system): vouch-rebuild %.2f s, plain chroot %.2f s, ratio %.3f (overhead %.1f%%)\n' \
+	"$cv" "$cc" "$(echo "$cv / $cc" | bc -l)" "$(echo "($cv / $cc - 1) * 100" | bc -l)"

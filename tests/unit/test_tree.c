@@ -324,8 +324,86 @@ test_builder_borrowing(void)
 	CU_ASSERT_EQUAL(memcmp(a, b, 32), 0);
 }
 
+/* One cached digest call: its result, whether the cache gave it, and that
+ * it equals a full walk's digest. */
+static int
+cached_digest(const char *root, const char *cache, uint8_t md[32])
+{
+	uint8_t full[32];
+	int hit = -1;
+
+	CU_ASSERT_EQUAL_FATAL(vouch_tree_digest_dir_cached(root, cache, md, &hit, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL_FATAL(vouch_tree_digest_dir(root, full, NULL), VOUCH_OK);
+	CU_ASSERT_EQUAL(memcmp(md, full, 32), 0);
+	return hit;
+}
+
+/* The digest cache: not remembered while the tree is unsettled, reused
+ * while it is unchanged, and never reused after any change -- even a
+ * rewrite of the same size with the old mtime put back, or a mode change. */
+static void
+test_digest_cache(void)
+{
+	char root[4096], cache[4096], p[4096];
+	uint8_t a[32], b[32], c[32];
+	struct timespec ts[2];
+	struct stat st;
+
+	snprintf(root, sizeof(root), "%s", mkdir_in("cached"));
+	snprintf(cache, sizeof(cache), "%s/cached.digest", test_tmpdir());
+	put(root, "a", "0123456789", 0644);
+	set_path(p, root, "sub");
+	CU_ASSERT(mkdir(p, 0755) == 0);
+	put(root, "sub/b", "bee", 0644);
+	set_path(p, root, "sub/l");
+	CU_ASSERT(symlink("../a", p) == 0);
+
+	/* just written: right, but not remembered */
+	CU_ASSERT_EQUAL(cached_digest(root, cache, a), 0);
+	CU_ASSERT(access(cache, F_OK) != 0);
+	sleep(VOUCH_TREE_CACHE_SETTLE + 1);
+	CU_ASSERT_EQUAL(cached_digest(root, cache, b), 0);
+	CU_ASSERT(access(cache, F_OK) == 0);
+	CU_ASSERT_EQUAL(memcmp(a, b, 32), 0);
+	CU_ASSERT_EQUAL(cached_digest(root, cache, b), 1);
+	CU_ASSERT_EQUAL(memcmp(a, b, 32), 0);
+
+	/* same size, same mtime, other bytes */
+	set_path(p, root, "a");
+	CU_ASSERT_FATAL(stat(p, &st) == 0);
+	put(root, "a", "0123456780", 0644);
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	CU_ASSERT(utimensat(AT_FDCWD, p, ts, 0) == 0);
+	CU_ASSERT_EQUAL(cached_digest(root, cache, c), 0);
+	CU_ASSERT(memcmp(a, c, 32) != 0);
+
+	/* the executable bit, below a directory */
+	sleep(VOUCH_TREE_CACHE_SETTLE + 1);
+	CU_ASSERT_EQUAL(cached_digest(root, cache, a), 0);
+	CU_ASSERT_EQUAL(cached_digest(root, cache, a), 1);
+	set_path(p, root, "sub/b");
+	CU_ASSERT(chmod(p, 0755) == 0);
+	CU_ASSERT_EQUAL(cached_digest(root, cache, b), 0);
+	CU_ASSERT(memcmp(a, b, 32) != 0);
+
+	/* a symlink's target */
+	set_path(p, root, "sub/l");
+	CU_ASSERT(unlink(p) == 0 && symlink("../b", p) == 0);
+	CU_ASSERT_EQUAL(cached_digest(root, cache, c), 0);
+	CU_ASSERT(memcmp(b, c, 32) != 0);
+
+	/* a damaged cache record is not believed */
+	sleep(VOUCH_TREE_CACHE_SETTLE + 1);
+	CU_ASSERT_EQUAL(cached_digest(root, cache, a), 0);
+	put(test_tmpdir(), "cached.digest", "vouch-tree-cache 1\nfingerprint 00\n", 0644);
+	CU_ASSERT_EQUAL(cached_digest(root, cache, b), 0);
+	CU_ASSERT_EQUAL(memcmp(a, b, 32), 0);
+}
+
 static const struct test_case cases[] = {
 	{ "tree: worked example from tree-digest.md", test_worked_example },
+	{ "tree: the digest cache sees every change", test_digest_cache },
 	{ "tree: builder is order-free", test_builder_order_free },
 	{ "tree: borrowing builder equals copying builder", test_builder_borrowing },
 	{ "tree: builder refuses bad paths and duplicates", test_builder_refusals },

@@ -70,6 +70,29 @@ test_settings(void)
 	CU_ASSERT_EQUAL(vouch_vary_uid(NULL), 1000u);
 	CU_ASSERT_EQUAL(vouch_vary_umask(NULL), 022);
 	CU_ASSERT_EQUAL(vouch_vary_etc(NULL, "shadow", buf, sizeof(buf)), -1);
+	/* an environment's own groups and users stay (base-passwd's staff),
+	 * but not one that is the build user's by name or id */
+	{
+		static const char g[] = "root:x:0:\nstaff:x:50:\nbuilder:x:7:\nuser:x:1000:\n"
+		    "\nnogroup:x:65534:";
+		static const char pw[] = "root:x:0:0:root:/root:/bin/bash\n"
+		    "u:x:1000:1000::/home/u:/bin/sh\nbin:x:2:2:bin:/bin:/usr/sbin/nologin\n";
+
+		CU_ASSERT_EQUAL(vouch_vary_etc_merge(NULL, "group", g, sizeof(g) - 1, buf,
+		    sizeof(buf)), 0);
+		CU_ASSERT_STRING_EQUAL(buf, "root:x:0:\nstaff:x:50:\nnogroup:x:65534:\n"
+		    "builder:x:1000:\n");
+		CU_ASSERT_EQUAL(vouch_vary_etc_merge(NULL, "passwd", pw, sizeof(pw) - 1, buf,
+		    sizeof(buf)), 0);
+		CU_ASSERT_STRING_EQUAL(buf, "root:x:0:0:root:/root:/bin/bash\n"
+		    "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n"
+		    "builder:x:1000:1000:vouch builder:/tmp:/bin/sh\n");
+		CU_ASSERT_EQUAL(vouch_vary_etc_merge(NULL, "group", g, sizeof(g) - 1, buf, 40), -1);
+		CU_ASSERT_EQUAL(vouch_vary_etc_merge(NULL, "group", "a\0b", 3, buf, sizeof(buf)), -1);
+		CU_ASSERT_EQUAL(vouch_vary_etc_merge(NULL, "hosts", g, sizeof(g) - 1, buf,
+		    sizeof(buf)), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, "localhost"));
+	}
 
 	setenv("VOUCH_FAKETIME_LIB", "/etc/hostname", 1); /* any file will do here */
 	CU_ASSERT_EQUAL_FATAL(vouch_vary_init(&v, VOUCH_VARY_ALL, NULL, "/build/p-1.0", &e),
