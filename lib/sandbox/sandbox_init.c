@@ -446,10 +446,42 @@ static const long sb_denied[] = {
 };
 #define SB_NDENIED (sizeof(sb_denied) / sizeof(sb_denied[0]))
 
-int
-install_seccomp(vouch_err *err)
+#ifndef SYS_chown
+#define SYS_chown SYS_fchown
+#endif
+#ifndef SYS_lchown
+#define SYS_lchown SYS_fchown
+#endif
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SB_ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
+#else
+#define SB_ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i) + 4)
+#endif
+
+/* An owner change to ids other than the build user's own (or -1, "keep")
+ * fails with EPERM, as it does for an unprivileged user outside a user
+ * namespace; inside one, an id without a mapping gives EINVAL instead,
+ * which fakeroot passes on where it swallows EPERM (base-files' chown
+ * root:staff failed so).  Eight instructions: arguments a and a + 1. */
+static size_t
+owner_rule(struct sock_filter *f, size_t n, uint32_t a, uint32_t id)
 {
-	struct sock_filter f[4 + SB_NDENIED * 2 + 1];
+	for (uint32_t k = 0; k < 2; k++) {
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SB_ARG_LO(a + k));
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0);
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 0,
+		    k == 0 ? 4 : 1);
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
+	return n;
+}
+
+int
+install_seccomp(unsigned uid, vouch_err *err)
+{
+	struct sock_filter f[4 + 5 + 16 + 1 + SB_NDENIED * 2 + 1];
 	struct sock_fprog prog;
 	size_t n = 0;
 
@@ -458,6 +490,16 @@ install_seccomp(vouch_err *err)
 	    offsetof(struct seccomp_data, arch));
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SB_AUDIT_ARCH, 1, 0);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, nr));
+	/* chown, lchown, fchown (owner in arguments 1, 2) and fchownat (2, 3) */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_chown, 4, 0);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_lchown, 3, 0);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fchown, 2, 0);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fchownat, 9, 0);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 16, 0, 0);
+	n = owner_rule(f, n, 1, uid);
+	n = owner_rule(f, n, 2, uid);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    offsetof(struct seccomp_data, nr));
 	for (size_t i = 0; i < SB_NDENIED; i++) {
@@ -475,8 +517,9 @@ install_seccomp(vouch_err *err)
 }
 #else
 int
-install_seccomp(vouch_err *err)
+install_seccomp(unsigned uid, vouch_err *err)
 {
+	(void)uid;
 	(void)err;
 	return VOUCH_OK;
 }
@@ -667,7 +710,7 @@ run_prepare(const struct sb *sb, uint8_t digest[32], int *has, vouch_err *err)
 		vouch_err_clear(&e);
 		pr.rc = drop_caps(&e);
 		if (pr.rc == VOUCH_OK)
-			pr.rc = install_seccomp(&e);
+			pr.rc = install_seccomp(vouch_vary_uid(sb->o->vary), &e);
 		if (pr.rc == VOUCH_OK) {
 			int h = 0;
 			pr.rc = o->prepare(o->prepare_arg, o->workdir, pr.digest, &h, &e);

@@ -105,7 +105,7 @@ int check_digest(const vouch_sandbox_opts *o, const uint8_t got[32], int has, vo
 int child_setup(struct sb *sb, vouch_err *err);
 void close_others(const int *keep, size_t n);
 int drop_caps(vouch_err *err);
-int install_seccomp(vouch_err *err);
+int install_seccomp(unsigned uid, vouch_err *err);
 int lock_build(const char *workdir, vouch_err *err);
 int run_prepare(const struct sb *sb, uint8_t digest[32], int *has, vouch_err *err);
 

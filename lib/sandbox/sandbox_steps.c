@@ -375,7 +375,7 @@ child_main(struct sb *sb)
 		    (rc = check_digest(o, m.digest, has, &err)) != VOUCH_OK ||
 		    (rc = lock_build(o->workdir, &err)) != VOUCH_OK ||
 		    (rc = drop_caps(&err)) != VOUCH_OK ||
-		    (rc = install_seccomp(&err)) != VOUCH_OK ||
+		    (rc = install_seccomp(vouch_vary_uid(o->vary), &err)) != VOUCH_OK ||
 		    (rc = vouch_vary_enter(o->vary, &err)) != VOUCH_OK)
 			child_fail(sb, rc, &err);
 		m.status = has;

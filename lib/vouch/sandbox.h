@@ -36,7 +36,9 @@
  *                 vouch_sandbox_seccomp()) that fails module and kexec
  *                 loading, mount calls, setns/unshare, bpf, perf_event_open,
  *                 userfaultfd, io_uring, keyrings, clock, swap, reboot and
- *                 iopl with EPERM, RLIMIT_NOFILE = limits.open_files,
+ *                 iopl with EPERM, and chown to ids other than the build
+ *                 user's with EPERM (not an unmapped id's EINVAL, which
+ *                 fakeroot passes on), RLIMIT_NOFILE = limits.open_files,
  *                 RLIMIT_NPROC = limits.max_processes, RLIMIT_CORE = 0,
  *                 and RLIMIT_AS = limits.memory_bytes when no memory
  *                 cgroup is available

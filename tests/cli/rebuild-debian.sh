@@ -61,8 +61,8 @@ cat >"$T/probe.json" <<EOF
  "source": {"path": "hello-1.0.tar", "digest": {"sha256": "$(sha256sum "$T/hello-1.0.tar" | cut -c1-64)"}},
  "environment": {"rootfs": "$ENV", "digest": {"sha256": "$DIGEST"}},
  "sourceDateEpoch": 0, "workdir": "/build/probe",
- "steps": [["sh", "-c", "grep VERSION_CODENAME /etc/os-release > /out/os; id -u > /out/id; touch /usr/x 2>/dev/null && echo WRITABLE > /out/usr; ls /root /home 2>&1 | head -1 > /out/ls; gcc -dumpversion > /out/gcc"]],
- "outputs": ["os", "id", "ls", "gcc"]}
+ "steps": [["sh", "-c", "grep VERSION_CODENAME /etc/os-release > /out/os; id -u > /out/id; touch /usr/x 2>/dev/null && echo WRITABLE > /out/usr; ls /root /home 2>&1 | head -1 > /out/ls; gcc -dumpversion > /out/gcc; grep -c ^staff: /etc/group > /out/staff; grep -c ^builder: /etc/passwd > /out/builder; : > /tmp/f; chown 0:staff /tmp/f 2> /out/chown; chown builder:builder /tmp/f && echo own-ok >> /out/chown"]],
+ "outputs": ["os", "id", "ls", "gcc", "staff", "builder", "chown"]}
 EOF
 expect_status 0 "$RB" -r "$T/probe.json" -c "$CACHE" -o "$T/op"
 expect_grep "VERSION_CODENAME=bookworm" "$T/op/os" "the build sees Debian 12"
@@ -70,6 +70,12 @@ expect_grep "^1000$" "$T/op/id" "the build runs as uid 1000"
 [ ! -e "$T/op/usr" ] && ok || fail "/usr is writable in the Debian environment"
 expect_grep "No such file" "$T/op/ls" "/root and /home are absent"
 expect_grep "^12" "$T/op/gcc" "gcc 12 from the environment"
+expect_grep "^1$" "$T/op/staff" "the environment's own groups (base-passwd's staff) are in /etc/group"
+expect_grep "^1$" "$T/op/builder" "the build user is in /etc/passwd once"
+# an owner the namespace does not map: EPERM as outside one (fakeroot
+# swallows EPERM, not the EINVAL of an unmapped id); the user's own: fine
+expect_grep "Operation not permitted" "$T/op/chown" "chown to root:staff fails with EPERM"
+expect_grep "^own-ok$" "$T/op/chown" "chown to the build user's own ids works"
 
 # The same environment as a directory pinned by its tree digest gives the
 # same binary.
@@ -82,8 +88,15 @@ tree = json.load(open(sys.argv[2]))[0]["digest"]["vouchTree256"]
 r["environment"] = {"rootfs": sys.argv[3], "digest": {"vouchTree256": tree}}
 json.dump(r, open(sys.argv[4], "w"))
 EOF
-expect_status 0 "$RB" -r "$T/dir.json" -s "$T/hello-1.0.tar" -o "$T/od"
+expect_status 0 "$RB" -r "$T/dir.json" -s "$T/hello-1.0.tar" -c "$CACHE" -o "$T/od"
 if cmp -s "$T/o1/bin/hello" "$T/od/bin/hello"; then ok; else fail "directory environment built a different hello"; fi
+# its digest is kept under its path with the tree's stat fingerprint (the
+# unit test test_tree checks that any change is seen) and reused
+KEY=$(printf '%s' "$(realpath "$RFS")" | sha256sum | cut -c1-64)
+expect_grep "^vouchTree256 $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["digest"]["vouchTree256"])' "$T/tree.json")$" \
+	"$CACHE/treedigest-$KEY" "the directory environment's digest is kept in the cache"
+expect_status 0 "$RB" -r "$T/dir.json" -s "$T/hello-1.0.tar" -c "$CACHE" -o "$T/od2"
+cmp -s "$T/o1/bin/hello" "$T/od2/bin/hello" && ok || fail "the cached digest's rebuild differs"
 expect_grep '"vouchTree256"' "$T/out" "the directory's tree digest is in the provenance"
 
 # A real source release: GNU hello 2.10 as Debian ships it (its orig
