@@ -14,7 +14,7 @@
 real_world_test
 debrebuild_setup
 DR="$VOUCH_BIN/vouch-debrebuild"
-CACHE=/var/cache/vouch-test/debrebuild
+CACHE=$VOUCH_TEST_CACHE/debrebuild
 mkdir -p "$CACHE"
 
 # The first build, once (its .buildinfo and .debs are kept).

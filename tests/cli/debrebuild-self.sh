@@ -36,7 +36,7 @@ find "$T/tree/vouch" -exec touch -h -d "@$sde" {} +
 dsc=$(ls "$T/src"/*.dsc)
 key=$(sha256sum "$dsc" | cut -c1-16)
 # first builds of other trees are dropped after two days
-find /var/cache/vouch-test -maxdepth 1 -name 'first-vouch-*' ! -name "first-vouch-$key*" \
+find "$VOUCH_TEST_CACHE" -maxdepth 1 -name 'first-vouch-*' ! -name "first-vouch-$key*" \
 	-mtime +1 -exec rm -rf {} +
 debrebuild_first "vouch-$key" --from-archive vouch -s "$T/src" && ok ||
 	fail "the first build of vouch failed"

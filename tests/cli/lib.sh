@@ -201,6 +201,10 @@ long_real_world_test() {
 # debrebuild_setup: the tests that rebuild real Debian packages need root
 # (debootstrap, chroot) and Debian's archive; vouch-debrebuild finds the
 # tools of this build.
+# The debrebuild tests' first builds and environments live below
+# VOUCH_TEST_CACHE (default /var/cache/vouch-test, shared between runs; a
+# fresh directory measures a cold run).
+VOUCH_TEST_CACHE=${VOUCH_TEST_CACHE:-/var/cache/vouch-test}
 debrebuild_setup() {
 	if [ "$(id -u)" -ne 0 ]; then
 		fail "needs root (debootstrap, chroot) and Debian's archive"
@@ -226,7 +230,7 @@ debrebuild_again() {
 		sort >"$T/$n.want"
 	[ -s "$T/$n.want" ] && ok || fail "$n: the .buildinfo names no .deb"
 	set +e
-	"$VOUCH_BIN/vouch-debrebuild" -c /var/cache/vouch-test/debrebuild "$@" -o "$T/$n" "$BI" \
+	"$VOUCH_BIN/vouch-debrebuild" -c "$VOUCH_TEST_CACHE/debrebuild" "$@" -o "$T/$n" "$BI" \
 		>"$T/$n.out" 2>"$T/$n.err"
 	rc=$?
 	set -e
@@ -250,19 +254,19 @@ debrebuild_again() {
 # debrebuild_first NAME [vouch-debrebuild options]: the first build of a
 # Debian source package (vouch-debrebuild with the options given, e.g.
 # --from-archive SRC=VERSION or -s DIR), made once into
-# /var/cache/vouch-test/first-NAME (flock'd; renamed into place when
+# $VOUCH_TEST_CACHE/first-NAME (flock'd; renamed into place when
 # complete, so an entry is whole or absent); sets FIRST.  Needs root.
 debrebuild_first() {
 	fname=$1
 	shift
-	FIRST=/var/cache/vouch-test/first-$fname
-	mkdir -p /var/cache/vouch-test/debrebuild
+	FIRST="$VOUCH_TEST_CACHE/first-$fname"
+	mkdir -p "$VOUCH_TEST_CACHE/debrebuild"
 	(
 		flock 9
 		if [ ! -f "$FIRST/done" ]; then
 			rm -rf "$FIRST" "$FIRST.tmp"
 			VOUCH_BINDIR=$VOUCH_BIN "$VOUCH_BIN/vouch-debrebuild" \
-				-c /var/cache/vouch-test/debrebuild "$@" -o "$FIRST.tmp" \
+				-c "$VOUCH_TEST_CACHE/debrebuild" "$@" -o "$FIRST.tmp" \
 				>"$T/first-$fname.out" 2>&1 || {
 				tail -5 "$T/first-$fname.out" >&2
 				rm -rf "$FIRST.tmp"
@@ -271,7 +275,7 @@ debrebuild_first() {
 			touch "$FIRST.tmp/done"
 			mv "$FIRST.tmp" "$FIRST"
 		fi
-	) 9>"/var/cache/vouch-test/first-$fname.lock"
+	) 9>"$VOUCH_TEST_CACHE/first-$fname.lock"
 }
 
 finish() {
