@@ -185,26 +185,14 @@ real_world_test() {
 	fi
 }
 
-# long_real_world_test: a real-world test that takes longer than CI's budget
-# allows on a fresh 2-core machine (several Debian packages, each built twice
-# in fresh environments: 20-45 minutes).  It runs when VOUCH_LONG_TESTS=1 and
-# otherwise reports SKIP (exit 77) with the command that runs it.
-long_real_world_test() {
-	real_world_test
-	if [ "${VOUCH_LONG_TESTS:-}" != 1 ]; then
-		echo "SKIP: a long real-world test (20-45 min); run it with" \
-		     "VOUCH_LONG_TESTS=1 make check TESTS=$0"
-		exit 77
-	fi
-}
-
-# debrebuild_setup: the tests that rebuild real Debian packages need root
-# (debootstrap, chroot) and Debian's archive; vouch-debrebuild finds the
-# tools of this build.
 # The debrebuild tests' first builds and environments live below
 # VOUCH_TEST_CACHE (default /var/cache/vouch-test, shared between runs; a
 # fresh directory measures a cold run).
 VOUCH_TEST_CACHE=${VOUCH_TEST_CACHE:-/var/cache/vouch-test}
+
+# debrebuild_setup: the tests that rebuild real Debian packages need root
+# (debootstrap, chroot) and Debian's archive; vouch-debrebuild finds the
+# tools of this build.
 debrebuild_setup() {
 	if [ "$(id -u)" -ne 0 ]; then
 		fail "needs root (debootstrap, chroot) and Debian's archive"
