@@ -231,9 +231,11 @@ debrebuild_again() {
 	done <"$T/$n.want"
 	cmp -s "$FIRST/environment.list" "$T/$n/environment.list" &&
 		fail "$n: the rebuild reused the first build's environment" || ok
+	# the clock the provenance must name: what --clock asked for, else
+	# $DEBREBUILD_CLOCK (a default the caller expects), else libfaketime
 	case " $* " in
 	*" --clock real "*) clock=real ;;
-	*) clock=libfaketime ;;
+	*) clock=${DEBREBUILD_CLOCK:-libfaketime} ;;
 	esac
 	grep -q "\"clock\":{\"kind\":\"$clock\"" "$T/$n/provenance.json" && ok ||
 		fail "$n: the provenance does not say the clock was $clock"
