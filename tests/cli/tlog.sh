@@ -5,13 +5,6 @@
 . "$VOUCH_SRCDIR/tests/cli/lib.sh"
 
 B=$VOUCH_BIN
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
 
 command -v curl >/dev/null || { echo "curl is needed (.ci/packages)" >&2; exit 1; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
