@@ -21,6 +21,13 @@ if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Mak
 	autoreconf -fi >/dev/null
 fi
 
+show_failures() { # directory: the log of every test that failed under it
+	for f in $(grep -l -E '^:test-result: (FAIL|ERROR)' $(find "$1" -name '*.trs') 2>/dev/null); do
+		echo "---- ${f%.trs}.log"
+		tail -n 60 "${f%.trs}.log"
+	done
+}
+
 run_check() { # name, configure args...
 	name=$1
 	shift
@@ -30,10 +37,7 @@ run_check() { # name, configure args...
 	"$src/configure" -q "$@"
 	make -j"$jobs" >/dev/null
 	if ! make -j"$jobs" check; then
-		for f in $(grep -l -E '^(FAIL|ERROR)' $(find . -name '*.trs') 2>/dev/null); do
-			echo "---- ${f%.trs}.log"
-			tail -n 60 "${f%.trs}.log"
-		done
+		show_failures .
 		exit 1
 	fi
 	cd "$src"
@@ -48,6 +52,7 @@ export VOUCH_REAL_WORLD
 echo "== distcheck"
 if ! (cd "$src/build/check" && make -j"$jobs" distcheck >distcheck.log 2>&1); then
 	tail -n 60 "$src/build/check/distcheck.log"
+	show_failures "$src/build/check"
 	echo "distcheck failed (log: build/check/distcheck.log)"
 	exit 1
 fi
