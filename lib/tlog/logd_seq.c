@@ -587,7 +587,11 @@ fill_meta(vouch_logstore_meta *meta, const struct logd_item *it, size_t n)
 }
 
 /* Append the batch to the store and sign; on failure reopen the store
- * (or mark it broken).  The index of the first entry in *first. */
+ * (or mark it broken).  A store that reopens at the size it had before
+ * the attempt (the commit did not happen: a database restart, a dropped
+ * connection) gets the batch once more, so its submitters are not refused
+ * for a fault the store has already recovered from.  The index of the
+ * first entry in *first. */
 static int
 append_batch(struct logd_seq *s, struct logd_item *batch, size_t n, uint64_t *first)
 {
@@ -596,36 +600,49 @@ append_batch(struct logd_seq *s, struct logd_item *batch, size_t n, uint64_t *fi
 	vouch_logstore_meta *meta = calloc(n, sizeof *meta);
 	struct logd_item *it;
 	vouch_err err;
-	int rc;
+	uint64_t before;
+	int rc, attempt, again;
 
-	vouch_err_clear(&err);
-	store_revive(s);
-	pthread_rwlock_rdlock(&s->store_rw);
-	if (s->broken) {
-		rc = vouch_err_set(&err, VOUCH_EIO, "the log store is broken");
-	} else if (e == NULL || lens == NULL || meta == NULL) {
-		rc = vouch_err_set(&err, VOUCH_ENOMEM, "out of memory");
-	} else {
-		for (i = 0, it = batch; it != NULL; it = it->next, i++) {
-			e[i] = it->data;
-			lens[i] = it->len;
-		}
-		fill_meta(meta, batch, n);
-		rc = vouch_logstore_append_meta(s->store, e, lens, meta, n,
-		                                s->index_later ? VOUCH_LOGSTORE_INDEX_LATER : 0,
-		                                first, &err);
-		if (rc == VOUCH_OK)
-			rc = store_snapshot(s, &err);
+	if (e == NULL || lens == NULL || meta == NULL) {
+		free(e);
+		free(lens);
+		free(meta);
+		return VOUCH_ENOMEM;
 	}
-	pthread_rwlock_unlock(&s->store_rw);
-	free(e);
-	free(lens);
-	free(meta);
-	if (rc != VOUCH_OK && !s->broken) {
+	for (i = 0, it = batch; it != NULL; it = it->next, i++) {
+		e[i] = it->data;
+		lens[i] = it->len;
+	}
+	fill_meta(meta, batch, n);
+	for (attempt = 0;; attempt++) {
+		vouch_err_clear(&err);
+		store_revive(s);
+		pthread_rwlock_rdlock(&s->store_rw);
+		before = s->size;
+		if (s->broken)
+			rc = vouch_err_set(&err, VOUCH_EIO, "the log store is broken");
+		else if ((rc = vouch_logstore_append_meta(
+		              s->store, e, lens, meta, n,
+		              s->index_later ? VOUCH_LOGSTORE_INDEX_LATER : 0, first, &err)) ==
+		         VOUCH_OK)
+			rc = store_snapshot(s, &err);
+		pthread_rwlock_unlock(&s->store_rw);
+		if (rc == VOUCH_OK || s->broken)
+			break;
 		seq_log(s, "commit failed: %s", vouch_err_msg(&err));
 		store_reopen(s);
 		rc = VOUCH_EIO;
+		pthread_rwlock_rdlock(&s->store_rw);
+		again = attempt == 0 && !s->broken && s->store != NULL && s->size == before;
+		pthread_rwlock_unlock(&s->store_rw);
+		if (!again)
+			break;
+		seq_log(s, "the log reopened at size %llu: committing the batch of %zu again",
+		        (unsigned long long)before, n);
 	}
+	free(e);
+	free(lens);
+	free(meta);
 	return rc;
 }
 

@@ -805,7 +805,21 @@ s_index_start(void *be, int keyed, int reindex, uint64_t size, uint64_t *next,
 	return rc;
 }
 
-/* A query on the reading connection, reconnected once if it broke. */
+static long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A query on the reading connection.  A connection that broke is made
+ * again at once, then every half second for up to R_WAIT_MS while the
+ * database restarts (the writer waits up to 30 s): lookups and the
+ * submissions that need them wait for the database instead of being
+ * refused.  An error on a live connection is returned as it is. */
+#define R_WAIT_MS 10000
 static int
 r_query(struct s3pg *s, const char *sql, const uint8_t *key, size_t max, PGresult **res,
         vouch_err *err)
@@ -813,6 +827,7 @@ r_query(struct s3pg *s, const char *sql, const uint8_t *key, size_t max, PGresul
 	char hex[2 + 64 + 1], lim[24];
 	const char *p[3];
 	int attempt, rc = VOUCH_OK;
+	long start = mono_ms();
 
 	hex[0] = '\\';
 	hex[1] = 'x';
@@ -821,18 +836,22 @@ r_query(struct s3pg *s, const char *sql, const uint8_t *key, size_t max, PGresul
 	p[0] = s->log;
 	p[1] = hex;
 	p[2] = lim;
-	for (attempt = 0; attempt < 2; attempt++) {
+	for (attempt = 0;; attempt++) {
 		if (s->r == NULL && (rc = pg_connect(s, &s->r, err)) != VOUCH_OK)
-			return rc;
+			goto again;
 		if ((rc = pg_run(s->r, sql, 3, p, res, err)) == VOUCH_OK)
 			return rc;
 		if (PQstatus(s->r) == CONNECTION_OK)
 			return rc;
 		PQfinish(s->r);
 		s->r = NULL;
+again:
+		if (mono_ms() - start >= R_WAIT_MS)
+			return rc;
 		vouch_err_clear(err);
+		if (attempt > 0)
+			sleep_ms(500);
 	}
-	return rc;
 }
 
 static int
