@@ -816,10 +816,10 @@ mono_ms(void)
 
 /* A query on the reading connection.  A connection that broke is made
  * again at once, then every half second for up to R_WAIT_MS while the
- * database restarts (the writer waits up to 30 s): lookups and the
+ * database restarts (as long as the writer waits): lookups and the
  * submissions that need them wait for the database instead of being
  * refused.  An error on a live connection is returned as it is. */
-#define R_WAIT_MS 10000
+#define R_WAIT_MS 30000
 static int
 r_query(struct s3pg *s, const char *sql, const uint8_t *key, size_t max, PGresult **res,
         vouch_err *err)

@@ -138,9 +138,11 @@ BURST=""
 burst "$URL" 121 160 4 three
 i=0
 while [ "$(acked three)" -lt 8 ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+t0=$(now_ms)
 pg_restart
+t1=$(now_ms)
 for p in $BURST; do wait "$p" || true; done
-echo "postgres restart: $(acked three) of 40 acknowledged in the burst"
+echo "postgres restart: down for $((t1 - t0)) ms; $(acked three) of 40 acknowledged in the burst"
 # vouch-logd waits for the database to come back (its writer commits the
 # interrupted batch again when the log reopened at the size it had, its
 # lookups reconnect): no submission of the burst is refused
