@@ -587,9 +587,9 @@ fill_meta(vouch_logstore_meta *meta, const struct logd_item *it, size_t n)
 }
 
 /* Append the batch to the store and sign; on failure reopen the store
- * (or mark it broken).  A store that reopens at the size it had before
- * the attempt (the commit did not happen: a database restart, a dropped
- * connection) gets the batch once more, so its submitters are not refused
+ * (or mark it broken).  After an I/O failure, a store that reopens at the
+ * size it had before the attempt (the commit did not happen: a database
+ * restart, a dropped connection) gets the batch once more, so its submitters are not refused
  * for a fault the store has already recovered from.  The index of the
  * first entry in *first. */
 static int
@@ -630,10 +630,13 @@ append_batch(struct logd_seq *s, struct logd_item *batch, size_t n, uint64_t *fi
 		if (rc == VOUCH_OK || s->broken)
 			break;
 		seq_log(s, "commit failed: %s", vouch_err_msg(&err));
+		/* an I/O failure may be retried; a writer deposed by another
+		 * (VOUCH_EEXIST: the fencing token moved on) commits nothing */
+		again = attempt == 0 && err.code == VOUCH_EIO;
 		store_reopen(s);
 		rc = VOUCH_EIO;
 		pthread_rwlock_rdlock(&s->store_rw);
-		again = attempt == 0 && !s->broken && s->store != NULL && s->size == before;
+		again = again && !s->broken && s->store != NULL && s->size == before;
 		pthread_rwlock_unlock(&s->store_rw);
 		if (!again)
 			break;
