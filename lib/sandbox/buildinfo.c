@@ -27,6 +27,8 @@ struct line {
 struct field {
 	char name[64];
 	char *value;                /* first line, then "\n" + each continuation */
+	size_t line;                /* index of its first line in parser.lines */
+	size_t n_cont;              /* continuation lines after it */
 };
 
 struct parser {
@@ -181,6 +183,8 @@ read_field(struct parser *ps, size_t *i, vouch_buf *b, vouch_err *err)
 		return vouch_err_set(err, VOUCH_ELIMIT, "buildinfo: more than %d fields",
 		    VOUCH_BUILDINFO_MAX_FIELDS);
 	f = &ps->fields[ps->n_fields];
+	f->line = *i - 1;
+	f->n_cont = 0;
 	memcpy(f->name, l->p, (size_t)(colon - l->p));
 	f->name[colon - l->p] = '\0';
 	if (find(ps, f->name) != NULL)
@@ -192,6 +196,7 @@ read_field(struct parser *ps, size_t *i, vouch_buf *b, vouch_err *err)
 		if ((rc = vouch_buf_append_byte(b, '\n', err)) == VOUCH_OK)
 			rc = append_line(b, ps->lines[*i].p, ps->lines[*i].n, err);
 		(*i)++;
+		f->n_cont++;
 	}
 	if (rc != VOUCH_OK)
 		return rc;
@@ -657,6 +662,78 @@ path_ok(const char *s)
 	return 1;
 }
 
+/* Binary-Only-Changes (a binNMU): the changelog entry the builder added,
+ * decoded as dpkg does (each continuation line loses its first character,
+ * a line of dots one dot: " ." is an empty line), from the raw lines, so
+ * the entry's indentation survives.  It must be a whole entry for this
+ * source and version: "SOURCE (VERSION) ...binary-only=yes" first, a
+ * " -- " trailer last. */
+static int
+parse_binnmu(struct parser *ps, vouch_buildinfo *b, vouch_err *err)
+{
+	struct field *f = find(ps, "Binary-Only-Changes");
+	const char *text, *nl, *last;
+	size_t sn = strlen(b->source), vn = strlen(b->version), first_len;
+	vouch_buf out;
+	int rc = VOUCH_OK;
+
+	if (f == NULL)
+		return VOUCH_OK;
+	if (f->n_cont == 0)
+		return bad(err, "buildinfo: field '%s' is empty", "Binary-Only-Changes");
+	if (f->value[0] != '\n')
+		return bad(err, "buildinfo: field '%s' must start on the next line",
+		    "Binary-Only-Changes");
+	vouch_buf_init(&out, VOUCH_BUILDINFO_MAX_CHANGES);
+	for (size_t k = 1; rc == VOUCH_OK && k <= f->n_cont; k++) {
+		const struct line *l = &ps->lines[f->line + k];
+		const char *p = l->p + 1;
+		size_t n = l->n - 1, dots = 0;
+
+		while (dots < n && p[dots] == '.')
+			dots++;
+		if (n > 0 && dots == n) {
+			p++;
+			n--;
+		}
+		if (k > 1)
+			rc = vouch_buf_append_byte(&out, '\n', err);
+		if (rc == VOUCH_OK)
+			rc = vouch_buf_append(&out, p, n, err);
+	}
+	if (rc == VOUCH_ELIMIT) {
+		vouch_err_clear(err);
+		rc = vouch_err_set(err, VOUCH_ELIMIT, "buildinfo: 'Binary-Only-Changes' is longer "
+		    "than %d bytes", VOUCH_BUILDINFO_MAX_CHANGES);
+	}
+	if (rc != VOUCH_OK) {
+		vouch_buf_free(&out);
+		return rc;
+	}
+	if ((b->binary_only_changes = strdup(vouch_buf_cstr(&out))) == NULL) {
+		vouch_buf_free(&out);
+		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
+	}
+	vouch_buf_free(&out);
+	text = b->binary_only_changes;
+	nl = strchr(text, '\n');
+	first_len = nl != NULL ? (size_t)(nl - text) : strlen(text);
+	last = strrchr(text, '\n');
+	if (nl == NULL || strncmp(text, b->source, sn) != 0 || text[sn] != ' ' ||
+	    text[sn + 1] != '(' || strncmp(text + sn + 2, b->version, vn) != 0 ||
+	    text[sn + 2 + vn] != ')' || text[sn + 3 + vn] != ' ')
+		return vouch_err_set(err, VOUCH_EINPUT, "buildinfo: 'Binary-Only-Changes' must "
+		    "begin with '%s (%s) '", b->source, b->version);
+	if (memmem(text, first_len, "binary-only=yes", 15) == NULL)
+		return vouch_err_set(err, VOUCH_EINPUT, "buildinfo: 'Binary-Only-Changes' is not a "
+		    "binary-only entry (no 'binary-only=yes' in '%.*s')",
+		    (int)(first_len < 200 ? first_len : 200), text);
+	if (strncmp(last + 1, " -- ", 4) != 0)
+		return bad(err, "buildinfo: 'Binary-Only-Changes' must end with its ' -- ' "
+		    "trailer line%s", "");
+	return VOUCH_OK;
+}
+
 static int
 parse_values(struct parser *ps, vouch_buildinfo *b, vouch_err *err)
 {
@@ -703,7 +780,8 @@ parse_values(struct parser *ps, vouch_buildinfo *b, vouch_err *err)
 		return vouch_err_set(err, VOUCH_ENOMEM, "out of memory");
 	if ((rc = parse_checksums(ps, b, err)) != VOUCH_OK ||
 	    (rc = parse_deps(ps, b, err)) != VOUCH_OK ||
-	    (rc = parse_env(ps, b, err)) != VOUCH_OK)
+	    (rc = parse_env(ps, b, err)) != VOUCH_OK ||
+	    (rc = parse_binnmu(ps, b, err)) != VOUCH_OK)
 		return rc;
 	return VOUCH_OK;
 }
@@ -718,6 +796,7 @@ vouch_buildinfo_free(vouch_buildinfo *b)
 	free(b->format);
 	free(b->source);
 	free(b->source_version);
+	free(b->binary_only_changes);
 	free(b->version);
 	free(b->architecture);
 	free(b->binary);

@@ -94,6 +94,7 @@ vouch_buildinfo_to_json(const vouch_buildinfo *b, cJSON **out, vouch_err *err)
 	    (b->has_build_date &&
 	     cJSON_AddNumberToObject(o, "buildDateEpoch", (double)b->build_date_epoch) == NULL) ||
 	    opt_string(o, "buildPath", b->build_path, err) != VOUCH_OK ||
+	    opt_string(o, "binaryOnlyChanges", b->binary_only_changes, err) != VOUCH_OK ||
 	    add_files(b, o, err) != VOUCH_OK || add_deps(b, o, err) != VOUCH_OK ||
 	    (env = vouch_json_add_object(o, "environment", err)) == NULL)
 		goto fail;

@@ -125,6 +125,20 @@ add_steps(const vouch_buildinfo *b, const vouch_buildinfo_recipe_opts *o, const 
 	    (rc = add_str(s, "-x", err)) || (rc = add_str(s, dsc, err)) ||
 	    (rc = add_str(s, srcdir, err)))
 		return rc;
+	/* a binNMU: its changelog entry on top of debian/changelog, as the
+	 * builder (sbuild --make-binNMU) put it; passed as an argument, never
+	 * as shell text */
+	if (b->binary_only_changes != NULL) {
+		if ((s = add_step(steps, err)) == NULL)
+			return VOUCH_ENOMEM;
+		if ((rc = add_str(s, "sh", err)) || (rc = add_str(s, "-c", err)) ||
+		    (rc = add_str(s, "{ printf '%s\\n\\n' \"$2\"; cat \"$1/debian/changelog\"; } "
+		        ">\"$1/debian/changelog.binnmu\" && "
+		        "mv \"$1/debian/changelog.binnmu\" \"$1/debian/changelog\"", err)) ||
+		    (rc = add_str(s, "sh", err)) || (rc = add_str(s, srcdir, err)) ||
+		    (rc = add_str(s, b->binary_only_changes, err)))
+			return rc;
+	}
 	if (o->clock != VOUCH_BUILDINFO_CLOCK_REAL &&
 	    (rc = add_clamp_step(steps, srcdir, o->clock == VOUCH_BUILDINFO_CLOCK_BUILD_DATE
 	        ? b->build_date_epoch : sde, err)) != VOUCH_OK)

@@ -17,6 +17,10 @@
  *   Build-Path        absolute, no "." or ".." components (optional)
  *   Installed-Build-Depends   "name[:arch] (= version)", comma-separated
  *   Environment       lines NAME="value" (\" and \\ escapes)
+ *   Binary-Only-Changes  a binNMU's changelog entry (optional), decoded
+ *                     as dpkg does; it must begin "SOURCE (VERSION) " with
+ *                     "binary-only=yes" in that line and end with the
+ *                     " -- " trailer
  *
  * Unknown fields are kept in neither form and are not an error (the
  * format grows).  A bad field is VOUCH_EINPUT naming it.  Every list and
@@ -47,6 +51,7 @@ extern "C" {
 #define VOUCH_BUILDINFO_MAX_FIELDS 256
 #define VOUCH_BUILDINFO_MAX_NAME 255          /* package, file, variable */
 #define VOUCH_BUILDINFO_MAX_VALUE 8192        /* a one-line value */
+#define VOUCH_BUILDINFO_MAX_CHANGES 32768     /* Binary-Only-Changes */
 
 typedef struct vouch_buildinfo_dep {
 	char *name;
@@ -80,6 +85,7 @@ typedef struct vouch_buildinfo {
 	int has_build_date;
 	long long build_date_epoch;
 	char *build_path;
+	char *binary_only_changes;  /* a binNMU's changelog entry, else NULL */
 	vouch_buildinfo_file *files;
 	size_t n_files;
 	vouch_buildinfo_dep *deps;

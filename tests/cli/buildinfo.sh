@@ -93,6 +93,79 @@ expect_grep "buildinfo: empty" "$T/err" "an empty file is refused"
 expect_status 2 "$BI" "$T/nonexistent.buildinfo"
 expect_status 2 "$BI"
 
+# A binNMU (Binary-Only-Changes): the changelog entry decoded as dpkg's own
+# parser (Dpkg::Control) decodes it, checked against it; the recipe puts it
+# on top of debian/changelog (run here on a scratch tree, then read back
+# with dpkg-parsechangelog); an entry for another version, without
+# binary-only=yes or without its trailer is refused.
+binnmu() { # the sample as binNMU 1, with extra sed expressions applied last
+	sed -e 's/^Source: vouch-demo$/Source: vouch-demo (1.0)/' -e 's/^Version: 1.0$/Version: 1.0+b1/' \
+		-e 's/^Architecture: all source$/Architecture: amd64/' "$SAMPLE" >"$T/bn.tmp"
+	cat - >>"$T/bn.tmp" <<'ENTRY'
+Binary-Only-Changes:
+ vouch-demo (1.0+b1) unstable; urgency=low, binary-only=yes
+ .
+   * Binary-only non-maintainer upload for amd64; no source changes.
+ ..
+  -- amd64 Build Daemon (b1) <buildd@example.org>  Sat, 01 Jan 2028 00:00:00 +0000
+ENTRY
+	sed "${1:-}" "$T/bn.tmp"
+}
+binnmu >"$T/bn.buildinfo"
+expect_status 0 "$BI" "$T/bn.buildinfo"
+perl -MDpkg::Control -e '$c = Dpkg::Control->new(type => CTRL_UNKNOWN); $c->load($ARGV[0]);
+	print $c->{"Binary-Only-Changes"}' "$T/bn.buildinfo" >"$T/bn.dpkg"
+python3 - "$T/out" "$T/bn.dpkg" "$VOUCH_SRCDIR/schemas/buildinfo.schema.json" >"$T/py" 2>&1 <<'PY' && ok || fail "binNMU json: $(cat "$T/py")"
+import json, sys, jsonschema
+j = json.load(open(sys.argv[1]))
+jsonschema.validate(j, json.load(open(sys.argv[3])))
+want = ("vouch-demo (1.0+b1) unstable; urgency=low, binary-only=yes\n\n"
+        "  * Binary-only non-maintainer upload for amd64; no source changes.\n.\n"
+        " -- amd64 Build Daemon (b1) <buildd@example.org>  Sat, 01 Jan 2028 00:00:00 +0000")
+assert j["binaryOnlyChanges"] == want, repr(j["binaryOnlyChanges"])
+dpkg = open(sys.argv[2]).read()
+assert "\n" + j["binaryOnlyChanges"] == dpkg, (repr(dpkg), repr(j["binaryOnlyChanges"]))
+assert j["source"] == "vouch-demo" and j["sourceVersion"] == "1.0" and j["version"] == "1.0+b1"
+PY
+mkdir -p "$T/rootfs" "$T/bnsrc/x/debian"
+echo "not really a .dsc" >"$T/bnsrc/vouch-demo_1.0.dsc"
+expect_status 0 "$BI" --recipe --rootfs "$T/rootfs" --rootfs-tree "$(printf '%064d' 0)" \
+	--arch amd64 "$T/bn.buildinfo" "$T/bnsrc/vouch-demo_1.0.dsc"
+cp "$T/out" "$T/bn.recipe"
+printf 'vouch-demo (1.0) unstable; urgency=medium\n\n  * Initial release.\n\n -- A <a@example.org>  Sun, 06 Dec 2026 23:27:45 +0000\n' \
+	>"$T/bnsrc/x/debian/changelog"
+cp "$T/bnsrc/x/debian/changelog" "$T/bn.old"
+python3 - "$T/bn.recipe" "$T/bnsrc" >"$T/py" 2>&1 <<'PY' && ok || fail "binNMU recipe: $(cat "$T/py")"
+import json, subprocess, sys
+r = json.load(open(sys.argv[1]))
+steps = r["steps"]
+assert steps[0][:3] == ["dpkg-source", "--no-check", "-x"], steps[0]
+st = steps[1]
+assert st[:2] == ["sh", "-c"] and st[3] == "sh" and st[5].startswith("vouch-demo (1.0+b1) "), st
+assert any("--build=any" in s for s in steps), steps
+# the step itself, on a scratch tree named like the recipe's source directory
+subprocess.run(["sh", "-c", st[2], "sh", "x", st[5]], cwd=sys.argv[2], check=True)
+PY
+{ python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["steps"][1][5])' "$T/bn.recipe"; echo; cat "$T/bn.old"; } >"$T/bn.want"
+expect_same "$T/bn.want" "$T/bnsrc/x/debian/changelog" "the binNMU entry is put on top of debian/changelog"
+expect_status 0 dpkg-parsechangelog -l "$T/bnsrc/x/debian/changelog" -SVersion
+expect_grep '^1.0+b1$' "$T/out" "dpkg reads the binNMU version from the changelog"
+expect_status 0 dpkg-parsechangelog -l "$T/bnsrc/x/debian/changelog" -SBinary-Only
+expect_grep '^yes$' "$T/out" "dpkg sees a binary-only entry"
+# mangle_bn NAME SED-EXPRESSION EXPECTED-MESSAGE
+mangle_bn() {
+	binnmu "$2" >"$T/$1.buildinfo"
+	expect_status 2 "$BI" "$T/$1.buildinfo"
+	expect_grep "$3" "$T/err" "$1"
+	expect_lines 1 "$T/err" "$1: one line"
+}
+mangle_bn bnver 's/^ vouch-demo (1.0+b1)/ vouch-demo (1.0+b2)/' "'Binary-Only-Changes' must begin with 'vouch-demo (1.0+b1) '"
+mangle_bn bnsrc 's/^ vouch-demo (1.0+b1)/ other (1.0+b1)/' "must begin with 'vouch-demo (1.0+b1) '"
+mangle_bn bnonly 's/, binary-only=yes$//' "not a binary-only entry"
+mangle_bn bntrail '/^  -- amd64/d' "must end with its ' -- ' trailer line"
+mangle_bn bnempty '/^Binary-Only-Changes:$/,${/^ /d;}' "field 'Binary-Only-Changes' is empty"
+mangle_bn bnfirst 's/^Binary-Only-Changes:$/Binary-Only-Changes: x/' "'Binary-Only-Changes' must start on the next line"
+
 # --check: the built package itself, a changed one, a missing one.
 mkdir "$T/debs"
 expect_status 1 "$BI" --check "$T/debs" "$SAMPLE"

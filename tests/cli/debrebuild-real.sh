@@ -5,7 +5,8 @@
 # wrote, in a fresh environment made from its Installed-Build-Depends, with
 # the clock at its Build-Date: the .debs must be bit-identical, the
 # provenance must name the environment and the clock, and the comparison
-# with the .deb Debian ships must yield a VSA statement.
+# with the .deb Debian ships must yield a VSA statement.  The same for a
+# binNMU of hello (Binary-Only-Changes).
 #
 # Environments and the first build are cached in /var/cache/vouch-test
 # (flock'd), so a second run of the suite builds hello once.  Needs root
@@ -86,4 +87,21 @@ expect_lines 1 "$T/err" "one line for a missing version"
 expect_status 2 "$DR" -c "$T/c2" -m http://127.0.0.1:9/debian --security none -o "$T/unr" "$BI"
 expect_lines 1 "$T/err" "one line for an unreachable mirror"
 expect_grep "mirror 'http://127.0.0.1:9/debian'" "$T/err" "the unreachable mirror is named"
+
+# A binNMU: a first build as binNMU 1 (--binnmu, as Debian's builders make
+# one), then the rebuild from the .buildinfo dpkg wrote for it, whose
+# Binary-Only-Changes entry must go back on top of debian/changelog:
+# bit-identical, and the entry is the package's changelog.Debian.amd64.
+debrebuild_first hello-binnmu --from-archive hello=2.10-3 --binnmu 1 && ok ||
+	fail "the binNMU first build of hello failed"
+BI=$FIRST/rebuilt/hello_2.10-3+b1_amd64.buildinfo
+expect_status 0 "$VOUCH_BIN/vouch-buildinfo" "$BI"
+expect_grep '"sourceVersion":"2.10-3","version":"2.10-3+b1"' "$T/out" "the first build is a binNMU"
+expect_grep '"binaryOnlyChanges":"hello (2.10-3+b1) unstable; urgency=low, binary-only=yes' "$T/out" \
+	"its .buildinfo holds the binNMU entry"
+debrebuild_again hello-binnmu
+dpkg-deb --fsys-tarfile "$T/hello-binnmu/rebuilt/hello_2.10-3+b1_amd64.deb" |
+	tar -xO ./usr/share/doc/hello/changelog.Debian.amd64.gz | gzip -dc >"$T/bn.changelog"
+expect_grep '^hello (2.10-3+b1) unstable; urgency=low, binary-only=yes$' "$T/bn.changelog" \
+	"the rebuilt package carries the binNMU entry"
 finish
