@@ -7,7 +7,10 @@
 #    a shared machine the rate is bounded by the CPU the two get: the CPU
 #    per submission tells the rate an idle 2-core machine would give);
 #  - tile GETs/s from vouch-logd vs nginx serving the same directory.
-#   [ROUNDS=5] [VOUCH_LOGD_BASE=older/vouch-logd] tests/bench/tlog.sh BUILD_DIR [SECONDS]
+#   [ROUNDS=5] [PREFILL=N] [VOUCH_LOGD_BASE=older/vouch-logd] tests/bench/tlog.sh BUILD_DIR [SECONDS]
+# PREFILL=N: every round starts from a copy of a log already holding N
+# other entries (its index as large as a log in service has), instead of
+# an empty one.
 set -eu
 build=$(cd "${1:?usage: tlog.sh BUILD_DIR [SECONDS]}" && pwd)
 secs=${2:-8}
@@ -19,6 +22,7 @@ cc -O2 -pthread -o "$T/load" "$src/tests/bench/tlog-load.c"
 "$B/vouch-keygen" -o "$T/log" >/dev/null
 "$B/vouch-logd" -d "$T/log.d" -k "$T/log.key" -o bench.example/log --init >/dev/null
 python3 "$src/tests/bench/gen-envs.py" "$T/envs" 120000
+prefill=${PREFILL:-0}
 
 # CPU seconds (user + system) a process has used
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"; }
@@ -34,11 +38,18 @@ start_logd() {
 	while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	PORT=$(cat "$T/port")
 }
-# post_round BINARY: a fresh log, 256 clients for $secs; appends
+# post_round BINARY: a fresh log (or a copy of the prefilled one), 256
+# clients for $secs; appends
 # "rate p50 p99 server_us generator_us" to $T/rounds.<basename of dir>
 post_round() {
 	rm -rf "$T/round.d"
-	"$1" -d "$T/round.d" -k "$T/log.key" -o bench.example/log --init >/dev/null
+	if [ "$prefill" -gt 0 ]; then
+		cp -a "$T/pre.d" "$T/round.d"
+		# the copy's dirty pages must not be what a round's syncfs writes
+		sync
+	else
+		"$1" -d "$T/round.d" -k "$T/log.key" -o bench.example/log --init >/dev/null
+	fi
 	start_logd "$1" "$T/round.d"
 	c0=$(cpu_of "$LOGD")
 	"$T/load" "$PORT" post 256 "$secs" "$T/envs" >"$T/post"
@@ -50,6 +61,18 @@ post_round() {
 }
 # median COLUMN FILE
 median() { awk -v c="$1" '{ print $c }' "$2" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+if [ "$prefill" -gt 0 ]; then
+	# entries numbered from 10^9: none is among the rounds' 120,000
+	python3 "$src/tests/bench/gen-envs.py" "$T/pre-envs" "$prefill" 1000000000
+	"$B/vouch-logd" -d "$T/pre.d" -k "$T/log.key" -o bench.example/log --init >/dev/null
+	start_logd "$B/vouch-logd" "$T/pre.d"
+	"$T/load" "$PORT" post 256 3600 "$T/pre-envs" >/dev/null
+	kill "$LOGD"
+	wait "$LOGD" 2>/dev/null || true
+	rm -f "$T/pre-envs"
+	echo "prefilled: $(sed -n 2p "$T/pre.d/checkpoint") entries ($(du -sh "$T/pre.d" | cut -f1))"
+fi
 
 # VOUCH_LOGD_BASE=/path/to/an/older/vouch-logd: the same rounds with it,
 # interleaved, and the ratios (before and after a change)
