@@ -729,8 +729,8 @@ parse_binnmu(struct parser *ps, vouch_buildinfo *b, vouch_err *err)
 		    "binary-only entry (no 'binary-only=yes' in '%.*s')",
 		    (int)(first_len < 200 ? first_len : 200), text);
 	if (strncmp(last + 1, " -- ", 4) != 0)
-		return bad(err, "buildinfo: 'Binary-Only-Changes' must end with its ' -- ' "
-		    "trailer line%s", "");
+		return vouch_err_set(err, VOUCH_EINPUT, "buildinfo: 'Binary-Only-Changes' must end "
+		    "with its ' -- ' trailer line");
 	return VOUCH_OK;
 }
 

@@ -589,9 +589,9 @@ fill_meta(vouch_logstore_meta *meta, const struct logd_item *it, size_t n)
 /* Append the batch to the store and sign; on failure reopen the store
  * (or mark it broken).  After an I/O failure, a store that reopens at the
  * size it had before the attempt (the commit did not happen: a database
- * restart, a dropped connection) gets the batch once more, so its submitters are not refused
- * for a fault the store has already recovered from.  The index of the
- * first entry in *first. */
+ * restart, a dropped connection) gets the batch once more, so that its
+ * submitters are not refused for a fault the store has recovered from.
+ * The index of the first entry in *first. */
 static int
 append_batch(struct logd_seq *s, struct logd_item *batch, size_t n, uint64_t *first)
 {
