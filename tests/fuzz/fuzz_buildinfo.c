@@ -7,24 +7,9 @@
 #include <string.h>
 
 #include "vouch/vouch.h"
+#include "fuzz_paths.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* 1 when path has a "." or ".." component ("..x" is a name like any) */
-static int
-has_dot_component(const char *path)
-{
-	for (const char *p = path; *p != '\0';) {
-		size_t n = strcspn(p, "/");
-
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return 1;
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	return 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

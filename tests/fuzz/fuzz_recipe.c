@@ -6,23 +6,9 @@
 #include <string.h>
 
 #include "vouch/vouch.h"
+#include "fuzz_paths.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* 1 when some '/'-separated component of p is "." or "..". */
-static int
-has_dot_component(const char *p)
-{
-	while (*p != '\0') {
-		size_t n = strcspn(p, "/");
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return 1;
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	return 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
