@@ -673,9 +673,10 @@ parse_binnmu(struct parser *ps, vouch_buildinfo *b, vouch_err *err)
 {
 	struct field *f = find(ps, "Binary-Only-Changes");
 	const char *text, *nl, *last;
-	size_t sn = strlen(b->source), vn = strlen(b->version), first_len;
+	char head[2 * VOUCH_BUILDINFO_MAX_NAME + 8];
+	size_t first_len;
 	vouch_buf out;
-	int rc = VOUCH_OK;
+	int rc = VOUCH_OK, hn;
 
 	if (f == NULL)
 		return VOUCH_OK;
@@ -719,11 +720,11 @@ parse_binnmu(struct parser *ps, vouch_buildinfo *b, vouch_err *err)
 	nl = strchr(text, '\n');
 	first_len = nl != NULL ? (size_t)(nl - text) : strlen(text);
 	last = strrchr(text, '\n');
-	if (nl == NULL || strncmp(text, b->source, sn) != 0 || text[sn] != ' ' ||
-	    text[sn + 1] != '(' || strncmp(text + sn + 2, b->version, vn) != 0 ||
-	    text[sn + 2 + vn] != ')' || text[sn + 3 + vn] != ' ')
+	/* Source and Version are checked names of at most MAX_NAME bytes */
+	hn = snprintf(head, sizeof head, "%s (%s) ", b->source, b->version);
+	if (nl == NULL || strncmp(text, head, (size_t)hn) != 0)
 		return vouch_err_set(err, VOUCH_EINPUT, "buildinfo: 'Binary-Only-Changes' must "
-		    "begin with '%s (%s) '", b->source, b->version);
+		    "begin with '%s'", head);
 	if (memmem(text, first_len, "binary-only=yes", 15) == NULL)
 		return vouch_err_set(err, VOUCH_EINPUT, "buildinfo: 'Binary-Only-Changes' is not a "
 		    "binary-only entry (no 'binary-only=yes' in '%.*s')",
